@@ -1,0 +1,1 @@
+"""Renderers: pure functions of report data to PDF, xlsx and JSON."""

@@ -1,0 +1,1 @@
+"""The Qt user interface; talks to services only."""

@@ -1,0 +1,216 @@
+"""reference data: the plan catalogue, JSIC, towns, channels, topics, loan statuses
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-28
+
+Loads resources/reference/*.json. The data stays editable master data afterwards; later
+changes to the shipped files arrive as their own migrations.
+"""
+
+import importlib.resources
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _load(name: str) -> Any:
+    packaged = Path(str(importlib.resources.files("consult_desk"))) / "resources" / "reference"
+    folder = packaged if packaged.is_dir() else Path(__file__).parents[2] / "resources/reference"
+    return json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+
+
+basic_policy = sa.table(
+    "basic_policy",
+    sa.column("id", sa.Integer),
+    sa.column("code", sa.String),
+    sa.column("title", sa.String),
+    sa.column("description", sa.Text),
+    sa.column("sort_order", sa.Integer),
+)
+policy = sa.table(
+    "policy",
+    sa.column("id", sa.Integer),
+    sa.column("basic_policy_id", sa.Integer),
+    sa.column("code", sa.String),
+    sa.column("title", sa.String),
+    sa.column("description", sa.Text),
+    sa.column("summary", sa.Text),
+    sa.column("sort_order", sa.Integer),
+)
+initiative = sa.table(
+    "initiative",
+    sa.column("id", sa.Integer),
+    sa.column("policy_id", sa.Integer),
+    sa.column("code", sa.String),
+    sa.column("title", sa.String),
+    sa.column("description", sa.Text),
+    sa.column("owners_note", sa.String),
+    sa.column("sort_order", sa.Integer),
+)
+initiative_owner = sa.table(
+    "initiative_owner",
+    sa.column("initiative_id", sa.Integer),
+    sa.column("position", sa.Integer),
+    sa.column("name", sa.String),
+)
+jsic_major = sa.table("jsic_major", sa.column("code", sa.String), sa.column("name", sa.String))
+town = sa.table(
+    "town",
+    sa.column("name", sa.String),
+    sa.column("kana", sa.String),
+    sa.column("postal_code", sa.String),
+    sa.column("area", sa.String),
+    sa.column("sort_order", sa.Integer),
+)
+channel = sa.table(
+    "consultation_channel",
+    sa.column("name", sa.String),
+    sa.column("sort_order", sa.Integer),
+    sa.column("active", sa.Boolean),
+)
+topic = sa.table(
+    "consultation_topic",
+    sa.column("code", sa.String),
+    sa.column("name", sa.String),
+    sa.column("initiative_id", sa.Integer),
+    sa.column("sort_order", sa.Integer),
+    sa.column("active", sa.Boolean),
+)
+loan_status = sa.table(
+    "loan_status",
+    sa.column("code", sa.String),
+    sa.column("name", sa.String),
+    sa.column("terminal", sa.Boolean),
+    sa.column("sort_order", sa.Integer),
+)
+support_kind = sa.table(
+    "support_kind",
+    sa.column("code", sa.String),
+    sa.column("name", sa.String),
+    sa.column("initiative_id", sa.Integer),
+    sa.column("sort_order", sa.Integer),
+    sa.column("active", sa.Boolean),
+)
+
+
+def upgrade() -> None:
+    plan = _load("plan")
+    initiative_ids: dict[str, int] = {}
+    basic_rows, policy_rows, initiative_rows, owner_rows = [], [], [], []
+    next_policy_id = next_initiative_id = 1
+    for b, basic in enumerate(plan["basic_policies"], start=1):
+        basic_rows.append(
+            {
+                "id": b,
+                "code": basic["code"],
+                "title": basic["title"],
+                "description": basic.get("description", ""),
+                "sort_order": b,
+            }
+        )
+        for p, pol in enumerate(basic["policies"], start=1):
+            policy_rows.append(
+                {
+                    "id": next_policy_id,
+                    "basic_policy_id": b,
+                    "code": pol["code"],
+                    "title": pol["title"],
+                    "description": pol.get("description", ""),
+                    "summary": pol.get("summary", ""),
+                    "sort_order": p,
+                }
+            )
+            for i, ini in enumerate(pol["initiatives"], start=1):
+                initiative_ids[ini["code"]] = next_initiative_id
+                initiative_rows.append(
+                    {
+                        "id": next_initiative_id,
+                        "policy_id": next_policy_id,
+                        "code": ini["code"],
+                        "title": ini["title"],
+                        "description": ini.get("description", ""),
+                        "owners_note": ini.get("owners_note", ""),
+                        "sort_order": i,
+                    }
+                )
+                owner_rows += [
+                    {"initiative_id": next_initiative_id, "position": n, "name": owner}
+                    for n, owner in enumerate(ini["owners"], start=1)
+                ]
+                next_initiative_id += 1
+            next_policy_id += 1
+    op.bulk_insert(basic_policy, basic_rows)
+    op.bulk_insert(policy, policy_rows)
+    op.bulk_insert(initiative, initiative_rows)
+    op.bulk_insert(initiative_owner, owner_rows)
+
+    op.bulk_insert(jsic_major, [{"code": j["code"], "name": j["name"]} for j in _load("jsic")])
+    op.bulk_insert(town, [dict(t, sort_order=n) for n, t in enumerate(_load("towns"), start=1)])
+    consultation = _load("consultation")
+    op.bulk_insert(
+        channel,
+        [
+            {"name": name, "sort_order": n, "active": True}
+            for n, name in enumerate(consultation["channels"], start=1)
+        ],
+    )
+    op.bulk_insert(
+        topic,
+        [
+            {
+                "code": t["code"],
+                "name": t["name"],
+                "initiative_id": initiative_ids[t["initiative"]],
+                "sort_order": n,
+                "active": True,
+            }
+            for n, t in enumerate(consultation["topics"], start=1)
+        ],
+    )
+    op.bulk_insert(
+        loan_status,
+        [
+            {"code": s["code"], "name": s["name"], "terminal": s["terminal"], "sort_order": n}
+            for n, s in enumerate(_load("loan_statuses"), start=1)
+        ],
+    )
+    op.bulk_insert(
+        support_kind,
+        [
+            {
+                "code": k["code"],
+                "name": k["name"],
+                "initiative_id": initiative_ids[k["initiative"]],
+                "sort_order": n,
+                "active": True,
+            }
+            for n, k in enumerate(_load("support_kinds"), start=1)
+        ],
+    )
+
+
+def downgrade() -> None:
+    # Only reference rows that no record uses can go; a used one makes the FK check fail loudly.
+    for table in (
+        "support_kind",
+        "loan_status",
+        "consultation_topic",
+        "consultation_channel",
+        "town",
+        "jsic_major",
+        "initiative_owner",
+        "initiative",
+        "policy",
+        "basic_policy",
+    ):
+        op.execute(sa.text(f"DELETE FROM {table}"))

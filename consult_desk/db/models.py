@@ -402,6 +402,7 @@ class Consultation(Tracked, Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     done_on: Mapped[date | None] = mapped_column(Date)
     done_note: Mapped[str] = mapped_column(Text, default="")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     topics: Mapped[list[ConsultationTopicLink]] = relationship(cascade="all, delete-orphan")
     initiatives: Mapped[list[ConsultationInitiative]] = relationship(cascade="all, delete-orphan")
@@ -609,9 +610,7 @@ class Expert(Tracked, Base):
     phone: Mapped[str] = mapped_column(String(30), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    qualifications: Mapped[list[ExpertQualification]] = relationship(
-        cascade="all, delete-orphan"
-    )
+    qualifications: Mapped[list[ExpertQualification]] = relationship(cascade="all, delete-orphan")
 
 
 class ExpertQualification(Base):
@@ -680,8 +679,9 @@ class DispatchVisit(Tracked, Base):
     __tablename__ = "dispatch_visit"
     __table_args__ = (
         UniqueConstraint("dispatch_id", "number"),
-        CheckConstraint("end_time IS NULL OR start_time IS NULL OR end_time > start_time",
-                        name="times"),
+        CheckConstraint(
+            "end_time IS NULL OR start_time IS NULL OR end_time > start_time", name="times"
+        ),
         CheckConstraint("fee IS NULL OR fee >= 0", name="fee"),
         Index("ix_dispatch_visit_visited_on", "visited_on"),
     )
@@ -828,9 +828,7 @@ class SubsidyApplication(Tracked, Base):
     __tablename__ = "subsidy_application"
     __table_args__ = (
         CheckConstraint(_in("status", SUBSIDY_STATUSES), name="status"),
-        CheckConstraint(
-            "(business_id IS NULL) <> (association_id IS NULL)", name="one_applicant"
-        ),
+        CheckConstraint("(business_id IS NULL) <> (association_id IS NULL)", name="one_applicant"),
         CheckConstraint("eligible_cost IS NULL OR eligible_cost >= 0", name="cost"),
         CheckConstraint("granted_amount IS NULL OR granted_amount >= 0", name="granted"),
         Index("ix_subsidy_application_decided_on", "decided_on"),
@@ -873,9 +871,7 @@ class SubsidyEvent(Base):
     __tablename__ = "subsidy_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("subsidy_application.id"), index=True
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("subsidy_application.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     occurred_on: Mapped[date] = mapped_column(Date)

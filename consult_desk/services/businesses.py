@@ -1,0 +1,327 @@
+"""Business registry use cases: add, update, archive, get, page, count."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from consult_desk.db.base import utcnow
+from consult_desk.db.engine import Database
+from consult_desk.db.models import Business as BusinessModel
+from consult_desk.db.models import StreetAssociation, Town
+from consult_desk.domain.businesses import (
+    Area,
+    Business,
+    BusinessInput,
+    BusinessQuery,
+    BusinessRow,
+    BusinessSort,
+    postal_code_error,
+)
+from consult_desk.domain.errors import Conflict, FieldError, NotFound, ValidationError
+from consult_desk.domain.sme import SmeCategory, SmeStatus, default_sme_category, sme_status
+from consult_desk.domain.text import digits_only, kana_key, search_key
+from consult_desk.services import audit
+from consult_desk.services.paging import after_condition, like_pattern
+
+INPUT_FIELDS = tuple(f.name for f in fields(BusinessInput))
+RECORD_KIND = "business"
+
+
+def search_text(value: BusinessInput) -> str:
+    """What the search box matches: name, reading, 法人番号, phone digits and address."""
+    parts = [
+        search_key(value.name),
+        kana_key(value.name_kana),
+        value.corporate_number,
+        digits_only(value.phone),
+        search_key(value.address),
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def _sort_keys(sort: BusinessSort) -> list[ColumnElement[Any]]:
+    b = BusinessModel
+    match sort:
+        case BusinessSort.KIND:
+            return [b.kind, b.sort_key, b.id]
+        case BusinessSort.AREA:
+            return [b.area, b.sort_key, b.id]
+        case BusinessSort.UPDATED:
+            return [b.updated_at, b.id]
+        case _:
+            return [b.sort_key, b.id]
+
+
+def _conditions(query: BusinessQuery) -> list[ColumnElement[bool]]:
+    b = BusinessModel
+    found: list[ColumnElement[bool]] = []
+    if query.archived is not None:
+        found.append(b.archived.is_(query.archived))
+    if query.kind:
+        found.append(b.kind == query.kind)
+    if query.area:
+        found.append(b.area == query.area)
+    if query.town_id is not None:
+        found.append(b.town_id == query.town_id)
+    if query.jsic_major:
+        found.append(b.jsic_major == query.jsic_major)
+    if query.sme_statuses:
+        found.append(b.sme_status.in_(query.sme_statuses))
+    key = search_key(query.text)
+    if key:
+        matches = [b.search_text.like(like_pattern(key), escape="\\")]
+        digits = digits_only(query.text)
+        if digits.isdigit() and digits != key:
+            matches.append(b.search_text.like(like_pattern(digits), escape="\\"))
+        found.append(or_(*matches))
+    return found
+
+
+class BusinessService:
+    """The business registry.
+
+    - Every write validates first, runs in one transaction and writes an audit entry.
+    - ``update`` and ``archive`` take the version the user started from; a newer version in
+      the database raises ``Conflict`` and changes nothing.
+    - ``page`` returns the rows after a cursor row in the query's order (keyset paging).
+    """
+
+    def __init__(self, db: Database, actor_id: int | None = None) -> None:
+        self._db = db
+        self._actor_id = actor_id
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def add(self, value: BusinessInput, *, today: date | None = None) -> int:
+        value = value.normalized()
+        with self._db.write() as session:
+            self._validate(session, value, today=today, exclude_id=None)
+            business = BusinessModel(created_by_id=self._actor_id, updated_by_id=self._actor_id)
+            self._apply(session, business, value)
+            session.add(business)
+            self._flush(session)
+            audit.record(
+                session,
+                self._actor_id,
+                "create",
+                RECORD_KIND,
+                business.id,
+                audit.diff({}, _snapshot(business)),
+            )
+            return business.id
+
+    def update(
+        self, business_id: int, version: int, value: BusinessInput, *, today: date | None = None
+    ) -> int:
+        """Save the user's edit of ``version``; returns the new version."""
+        value = value.normalized()
+        with self._db.write() as session:
+            business = self._load(session, business_id)
+            if business.version != version:
+                raise Conflict(f"business {business_id}: {version} < {business.version}")
+            self._validate(session, value, today=today, exclude_id=business_id)
+            before = _snapshot(business)
+            self._apply(session, business, value)
+            business.updated_by_id = self._actor_id
+            business.updated_at = utcnow()  # a save always moves the version on
+            self._flush(session)
+            audit.record(
+                session,
+                self._actor_id,
+                "update",
+                RECORD_KIND,
+                business_id,
+                audit.diff(before, _snapshot(business)),
+            )
+            return business.version
+
+    def archive(self, business_id: int, version: int, archived: bool = True) -> int:
+        with self._db.write() as session:
+            business = self._load(session, business_id)
+            if business.version != version:
+                raise Conflict(f"business {business_id}: {version} < {business.version}")
+            if business.archived == archived:
+                return business.version
+            business.archived = archived
+            business.archived_at = utcnow() if archived else None
+            business.updated_by_id = self._actor_id
+            self._flush(session)
+            audit.record(
+                session,
+                self._actor_id,
+                "archive" if archived else "unarchive",
+                RECORD_KIND,
+                business_id,
+                {"archived": [not archived, archived]},
+            )
+            return business.version
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def get(self, business_id: int) -> Business:
+        with self._db.read() as session:
+            business = self._load(session, business_id)
+            town = session.get(Town, business.town_id) if business.town_id else None
+            street = (
+                session.get(StreetAssociation, business.street_association_id)
+                if business.street_association_id
+                else None
+            )
+            return Business(
+                id=business.id,
+                version=business.version,
+                input=BusinessInput(**{name: _value(business, name) for name in INPUT_FIELDS}),
+                area=business.area,
+                sme_category=business.sme_category,
+                sme_status=SmeStatus(business.sme_status),
+                town_name=town.name if town else "",
+                street_association_name=street.name if street else "",
+                archived=business.archived,
+                created_at=business.created_at,
+                updated_at=business.updated_at,
+            )
+
+    def find_by_corporate_number(self, corporate_number: str) -> int | None:
+        with self._db.read() as session:
+            return session.execute(
+                select(BusinessModel.id).where(BusinessModel.corporate_number == corporate_number)
+            ).scalar()
+
+    def page(
+        self, query: BusinessQuery, after: BusinessRow | None = None, limit: int = 200
+    ) -> list[BusinessRow]:
+        keys = _sort_keys(query.sort)
+        stmt = self._rows_select(keys).where(*_conditions(query))
+        if after is not None:
+            stmt = stmt.where(after_condition(keys, after.cursor, query.descending))
+        order = [k.desc() for k in keys] if query.descending else keys
+        stmt = stmt.order_by(*order).limit(limit)
+        with self._db.read() as session:
+            return [
+                BusinessRow(
+                    id=row.id,
+                    kind=row.kind,
+                    name=row.name,
+                    name_kana=row.name_kana,
+                    corporate_number=row.corporate_number or "",
+                    area=row.area,
+                    town_name=row.town_name or "",
+                    phone=row.phone,
+                    sme_status=row.sme_status,
+                    archived=row.archived,
+                    updated_at=row.updated_at,
+                    cursor=tuple(getattr(row, f"k{i}") for i in range(len(keys))),
+                )
+                for row in session.execute(stmt)
+            ]
+
+    def count(self, query: BusinessQuery) -> int:
+        stmt = select(func.count()).select_from(BusinessModel).where(*_conditions(query))
+        with self._db.read() as session:
+            return session.execute(stmt).scalar_one()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _rows_select(keys: list[ColumnElement[Any]]) -> Select[Any]:
+        b = BusinessModel
+        # Columns only (no ORM entities): three times faster for lists.
+        return select(
+            b.id,
+            b.kind,
+            b.name,
+            b.name_kana,
+            b.corporate_number,
+            b.area,
+            Town.name.label("town_name"),
+            b.phone,
+            b.sme_status,
+            b.archived,
+            b.updated_at,
+            *(key.label(f"k{i}") for i, key in enumerate(keys)),
+        ).outerjoin(Town, Town.id == b.town_id)
+
+    @staticmethod
+    def _load(session: Session, business_id: int) -> BusinessModel:
+        business = session.get(BusinessModel, business_id)
+        if business is None:
+            raise NotFound(f"business {business_id}")
+        return business
+
+    @staticmethod
+    def _flush(session: Session) -> None:
+        try:
+            session.flush()
+        except StaleDataError as exc:  # someone saved between our read and our write
+            raise Conflict(str(exc)) from exc
+        except IntegrityError as exc:  # the schema's last line of defence
+            if "corporate_number" in str(exc.orig):
+                raise ValidationError([FieldError("corporate_number", "duplicate")]) from exc
+            raise
+
+    def _validate(
+        self, session: Session, value: BusinessInput, *, today: date | None, exclude_id: int | None
+    ) -> None:
+        errors = value.errors(today)
+        if value.corporate_number and not any(e.field == "corporate_number" for e in errors):
+            stmt = select(BusinessModel.id).where(
+                BusinessModel.corporate_number == value.corporate_number
+            )
+            if exclude_id is not None:
+                stmt = stmt.where(BusinessModel.id != exclude_id)
+            if session.execute(stmt).first() is not None:
+                errors.append(FieldError("corporate_number", "duplicate"))
+        if value.town_id is not None:
+            town = session.get(Town, value.town_id)
+            if town is None:
+                errors.append(FieldError("town_id", "invalid_choice"))
+            elif not any(e.field == "postal_code" for e in errors):
+                others = set(
+                    session.scalars(select(Town.postal_code).where(Town.id != town.id))
+                ) - {town.postal_code}
+                if code := postal_code_error(value.postal_code, town.postal_code, others):
+                    errors.append(FieldError("postal_code", code))
+            if town is not None and value.area not in (None, town.area):
+                errors.append(FieldError("area", "area.town_mismatch"))
+        if value.street_association_id is not None and (
+            session.get(StreetAssociation, value.street_association_id) is None
+        ):
+            errors.append(FieldError("street_association_id", "invalid_choice"))
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def _apply(session: Session, business: BusinessModel, value: BusinessInput) -> None:
+        for name in INPUT_FIELDS:
+            setattr(business, name, getattr(value, name))
+        business.corporate_number = value.corporate_number or None
+        business.jsic_major = value.jsic_major or None
+        category = value.sme_category or default_sme_category(value.jsic_major)
+        business.sme_category = category
+        business.sme_status = sme_status(
+            SmeCategory(category) if category else None, value.capital, value.employees
+        )
+        if value.town_id is not None:
+            town = session.get(Town, value.town_id)
+            business.area = town.area if town else Area.UNSET
+        else:
+            business.area = value.area or Area.UNSET
+        business.sort_key = kana_key(value.name_kana) or search_key(value.name)
+        business.search_text = search_text(value)
+
+
+def _value(business: BusinessModel, name: str) -> Any:
+    """A column as an input field: NULL becomes the field's 'nothing entered' value."""
+    value = getattr(business, name)
+    return BusinessInput.__dataclass_fields__[name].default if value is None else value
+
+
+def _snapshot(business: BusinessModel) -> dict[str, Any]:
+    return {name: getattr(business, name) for name in (*INPUT_FIELDS, "area", "sme_status")}

@@ -1,0 +1,384 @@
+"""Consultation log use cases: add, update, mark done, archive, get, page, count."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from consult_desk.db.base import utcnow
+from consult_desk.db.engine import Database
+from consult_desk.db.models import Business as BusinessModel
+from consult_desk.db.models import Consultation as ConsultationModel
+from consult_desk.db.models import (
+    ConsultationChannel,
+    ConsultationInitiative,
+    ConsultationTopic,
+    ConsultationTopicLink,
+    Initiative,
+    Staff,
+)
+from consult_desk.domain.consultations import (
+    Consultation,
+    ConsultationInput,
+    ConsultationQuery,
+    ConsultationRow,
+)
+from consult_desk.domain.errors import Conflict, FieldError, NotFound, ValidationError
+from consult_desk.domain.text import normalize
+from consult_desk.services import audit
+from consult_desk.services.paging import after_condition, like_pattern
+
+RECORD_KIND = "consultation"
+# A consultation whose topics name no initiative serves 経営相談.
+FALLBACK_INITIATIVE = "1-2-2"
+SUMMARY_CHARS = 60
+
+_SCALAR_FIELDS = (
+    "consulted_on",
+    "channel_id",
+    "staff_id",
+    "business_id",
+    "prospect_name",
+    "prospect_contact",
+    "start_time",
+    "minutes",
+    "summary",
+    "advice",
+    "referrals",
+    "next_action",
+    "due_on",
+)
+
+
+def _conditions(query: ConsultationQuery) -> list[ColumnElement[bool]]:
+    c = ConsultationModel
+    found: list[ColumnElement[bool]] = []
+    if query.archived is not None:
+        found.append(c.archived.is_(query.archived))
+    if query.date_from:
+        found.append(c.consulted_on >= query.date_from)
+    if query.date_to:
+        found.append(c.consulted_on <= query.date_to)
+    if query.staff_id is not None:
+        found.append(c.staff_id == query.staff_id)
+    if query.channel_id is not None:
+        found.append(c.channel_id == query.channel_id)
+    if query.business_id is not None:
+        found.append(c.business_id == query.business_id)
+    if query.topic_id is not None:
+        found.append(
+            exists().where(
+                ConsultationTopicLink.consultation_id == c.id,
+                ConsultationTopicLink.topic_id == query.topic_id,
+            )
+        )
+    if query.initiative_id is not None:
+        found.append(
+            exists().where(
+                ConsultationInitiative.consultation_id == c.id,
+                ConsultationInitiative.initiative_id == query.initiative_id,
+            )
+        )
+    if query.open_follow_ups:
+        found.append(and_(c.due_on.is_not(None), c.done.is_(False)))
+    text = normalize(query.text)
+    if text:
+        pattern = like_pattern(text)
+        found.append(or_(c.summary.like(pattern, escape="\\"), c.advice.like(pattern, escape="\\")))
+    return found
+
+
+class ConsultationService:
+    """The consultation log.
+
+    - A consultation names a business or a prospective founder, never neither.
+    - Its initiatives default from the primary topic (資金繰り → 資金繰りの支援 …), else 経営相談.
+    - Writes validate first, run in one transaction, write an audit entry, and check the
+      version the user started from (``Conflict`` when someone saved in between).
+    """
+
+    def __init__(self, db: Database, actor_id: int | None = None) -> None:
+        self._db = db
+        self._actor_id = actor_id
+
+    def add(self, value: ConsultationInput, *, today: date | None = None) -> int:
+        value = value.normalized()
+        with self._db.write() as session:
+            self._validate(session, value, today)
+            consultation = ConsultationModel(
+                created_by_id=self._actor_id, updated_by_id=self._actor_id
+            )
+            self._apply(session, consultation, value)
+            session.add(consultation)
+            session.flush()
+            audit.record(
+                session,
+                self._actor_id,
+                "create",
+                RECORD_KIND,
+                consultation.id,
+                audit.diff({}, _snapshot(consultation)),
+            )
+            return consultation.id
+
+    def update(
+        self,
+        consultation_id: int,
+        version: int,
+        value: ConsultationInput,
+        *,
+        today: date | None = None,
+    ) -> int:
+        value = value.normalized()
+        with self._db.write() as session:
+            consultation = self._load(session, consultation_id, version)
+            self._validate(session, value, today)
+            before = _snapshot(consultation)
+            self._apply(session, consultation, value)
+            consultation.updated_by_id = self._actor_id
+            # Topic links live in other tables: touch the row so its version moves on too.
+            consultation.updated_at = utcnow()
+            self._flush(session)
+            audit.record(
+                session,
+                self._actor_id,
+                "update",
+                RECORD_KIND,
+                consultation_id,
+                audit.diff(before, _snapshot(consultation)),
+            )
+            return consultation.version
+
+    def mark_done(
+        self, consultation_id: int, version: int, note: str = "", *, on: date | None = None
+    ) -> int:
+        """Close the follow-up of a consultation, with an optional note."""
+        with self._db.write() as session:
+            consultation = self._load(session, consultation_id, version)
+            before = _snapshot(consultation)
+            consultation.done = True
+            consultation.done_on = on or date.today()
+            consultation.done_note = note.strip()
+            consultation.updated_by_id = self._actor_id
+            self._flush(session)
+            audit.record(
+                session,
+                self._actor_id,
+                "update",
+                RECORD_KIND,
+                consultation_id,
+                audit.diff(before, _snapshot(consultation)),
+            )
+            return consultation.version
+
+    def archive(self, consultation_id: int, version: int, archived: bool = True) -> int:
+        with self._db.write() as session:
+            consultation = self._load(session, consultation_id, version)
+            if consultation.archived == archived:
+                return consultation.version
+            consultation.archived = archived
+            consultation.updated_by_id = self._actor_id
+            self._flush(session)
+            audit.record(
+                session,
+                self._actor_id,
+                "archive" if archived else "unarchive",
+                RECORD_KIND,
+                consultation_id,
+                {"archived": [not archived, archived]},
+            )
+            return consultation.version
+
+    def get(self, consultation_id: int) -> Consultation:
+        with self._db.read() as session:
+            c = session.get(ConsultationModel, consultation_id)
+            if c is None:
+                raise NotFound(f"consultation {consultation_id}")
+            topics = session.execute(
+                select(
+                    ConsultationTopic.id, ConsultationTopic.name, ConsultationTopicLink.is_primary
+                )
+                .join(ConsultationTopicLink, ConsultationTopicLink.topic_id == ConsultationTopic.id)
+                .where(ConsultationTopicLink.consultation_id == c.id)
+                .order_by(ConsultationTopicLink.is_primary.desc(), ConsultationTopic.sort_order)
+            ).all()
+            initiatives = session.execute(
+                select(Initiative.id, Initiative.code)
+                .join(ConsultationInitiative, ConsultationInitiative.initiative_id == Initiative.id)
+                .where(ConsultationInitiative.consultation_id == c.id)
+                .order_by(Initiative.code)
+            ).all()
+            business = session.get(BusinessModel, c.business_id) if c.business_id else None
+            value = ConsultationInput(
+                **{name: getattr(c, name) for name in _SCALAR_FIELDS},
+                topic_ids=tuple(t.id for t in topics),
+                primary_topic_id=next((t.id for t in topics if t.is_primary), None),
+                initiative_ids=tuple(i.id for i in initiatives),
+            )
+            return Consultation(
+                id=c.id,
+                version=c.version,
+                input=value,
+                business_name=business.name if business else "",
+                channel_name=session.get(ConsultationChannel, c.channel_id).name,  # type: ignore[union-attr]
+                staff_name=session.get(Staff, c.staff_id).name,  # type: ignore[union-attr]
+                topic_names=tuple(t.name for t in topics),
+                initiative_codes=tuple(i.code for i in initiatives),
+                done=c.done,
+                done_on=c.done_on,
+                done_note=c.done_note,
+                archived=c.archived,
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+            )
+
+    def page(
+        self, query: ConsultationQuery, after: ConsultationRow | None = None, limit: int = 200
+    ) -> list[ConsultationRow]:
+        c = ConsultationModel
+        keys: list[ColumnElement[Any]] = [c.consulted_on, c.id]
+        primary_topic = (
+            select(ConsultationTopic.name)
+            .join(ConsultationTopicLink, ConsultationTopicLink.topic_id == ConsultationTopic.id)
+            .where(ConsultationTopicLink.consultation_id == c.id, ConsultationTopicLink.is_primary)
+            .limit(1)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(
+                c.id,
+                c.consulted_on,
+                ConsultationChannel.name.label("channel"),
+                Staff.name.label("staff"),
+                BusinessModel.name.label("business_name"),
+                c.prospect_name,
+                c.business_id,
+                primary_topic.label("primary_topic"),
+                func.substr(c.summary, 1, SUMMARY_CHARS).label("summary"),
+                c.due_on,
+                c.done,
+            )
+            .join(ConsultationChannel, ConsultationChannel.id == c.channel_id)
+            .join(Staff, Staff.id == c.staff_id)
+            .outerjoin(BusinessModel, BusinessModel.id == c.business_id)
+            .where(*_conditions(query))
+        )
+        if after is not None:
+            stmt = stmt.where(after_condition(keys, after.cursor, query.descending))
+        order = [k.desc() for k in keys] if query.descending else keys
+        with self._db.read() as session:
+            return [
+                ConsultationRow(
+                    id=row.id,
+                    consulted_on=row.consulted_on,
+                    channel=row.channel,
+                    staff=row.staff,
+                    client=row.business_name or row.prospect_name,
+                    business_id=row.business_id,
+                    primary_topic=row.primary_topic or "",
+                    summary=row.summary or "",
+                    due_on=row.due_on,
+                    done=row.done,
+                    cursor=(row.consulted_on, row.id),
+                )
+                for row in session.execute(stmt.order_by(*order).limit(limit))
+            ]
+
+    def count(self, query: ConsultationQuery) -> int:
+        stmt = select(func.count()).select_from(ConsultationModel).where(*_conditions(query))
+        with self._db.read() as session:
+            return session.execute(stmt).scalar_one()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _load(session: Session, consultation_id: int, version: int) -> ConsultationModel:
+        consultation = session.get(ConsultationModel, consultation_id)
+        if consultation is None:
+            raise NotFound(f"consultation {consultation_id}")
+        if consultation.version != version:
+            raise Conflict(f"consultation {consultation_id}: {version} < {consultation.version}")
+        return consultation
+
+    @staticmethod
+    def _flush(session: Session) -> None:
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise Conflict(str(exc)) from exc
+
+    @staticmethod
+    def _validate(session: Session, value: ConsultationInput, today: date | None) -> None:
+        errors = value.errors(today)
+        channel = session.get(ConsultationChannel, value.channel_id)
+        if channel is None:
+            errors.append(FieldError("channel_id", "invalid_choice"))
+        staff = session.get(Staff, value.staff_id)
+        if staff is None:
+            errors.append(FieldError("staff_id", "invalid_choice"))
+        elif not staff.active:
+            errors.append(FieldError("staff_id", "staff.inactive"))
+        if value.business_id is not None:
+            business = session.get(BusinessModel, value.business_id)
+            if business is None:
+                errors.append(FieldError("business_id", "invalid_choice"))
+            elif business.archived:
+                errors.append(FieldError("business_id", "business.archived"))
+        if value.topic_ids:
+            known = set(
+                session.scalars(
+                    select(ConsultationTopic.id).where(ConsultationTopic.id.in_(value.topic_ids))
+                )
+            )
+            if known != set(value.topic_ids):
+                errors.append(FieldError("topic_ids", "invalid_choice"))
+        if value.initiative_ids:
+            known = set(
+                session.scalars(
+                    select(Initiative.id).where(Initiative.id.in_(value.initiative_ids))
+                )
+            )
+            if known != set(value.initiative_ids):
+                errors.append(FieldError("initiative_ids", "invalid_choice"))
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def _apply(session: Session, c: ConsultationModel, value: ConsultationInput) -> None:
+        for name in _SCALAR_FIELDS:
+            setattr(c, name, getattr(value, name))
+        # Keep the link rows that stay: replacing a row by a new one with the same key would
+        # make the flush insert before it deletes.
+        links = {link.topic_id: link for link in c.topics}
+        c.topics = [links.get(t) or ConsultationTopicLink(topic_id=t) for t in value.topic_ids]
+        for link in c.topics:
+            link.is_primary = link.topic_id == value.primary_topic_id
+        initiative_ids = value.initiative_ids or (default_initiative(session, value),)
+        kept = {link.initiative_id: link for link in c.initiatives}
+        c.initiatives = [
+            kept.get(i) or ConsultationInitiative(initiative_id=i) for i in initiative_ids
+        ]
+
+
+def default_initiative(session: Session, value: ConsultationInput) -> int:
+    """The initiative of the primary topic, else 経営相談."""
+    if value.primary_topic_id is not None:
+        topic = session.get(ConsultationTopic, value.primary_topic_id)
+        if topic is not None and topic.initiative_id is not None:
+            return topic.initiative_id
+    fallback = session.execute(
+        select(Initiative.id).where(Initiative.code == FALLBACK_INITIATIVE)
+    ).scalar_one()
+    return fallback
+
+
+def _snapshot(c: ConsultationModel) -> dict[str, Any]:
+    values = {name: getattr(c, name) for name in _SCALAR_FIELDS}
+    values["topics"] = sorted((link.topic_id, link.is_primary) for link in c.topics).__repr__()
+    values["initiatives"] = sorted(link.initiative_id for link in c.initiatives).__repr__()
+    values.update(done=c.done, done_on=c.done_on, done_note=c.done_note)
+    return values

@@ -1,0 +1,25 @@
+"""Keyset paging: the rows after the last one shown, by an index seek instead of OFFSET."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, tuple_
+
+
+def after_condition(
+    keys: Sequence[ColumnElement[Any]], cursor: Sequence[object], descending: bool
+) -> ColumnElement[bool]:
+    """Rows strictly after ``cursor`` in the order of ``keys`` (all in one direction).
+
+    The last key must be unique (the id), so pages never skip or repeat rows; keys must be
+    non-null, because a comparison with NULL is unknown and such rows would vanish.
+    """
+    left = tuple_(*keys)
+    right = tuple_(*cursor)
+    return left < right if descending else left > right
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with LIKE's own wildcards escaped by '\\'."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

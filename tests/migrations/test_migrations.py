@@ -1,0 +1,155 @@
+"""Migrations against the models, with data, and the start-up decision (open/upgrade/refuse)."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from consult_desk.db.base import Base
+from consult_desk.db.engine import Database, make_engine
+from consult_desk.db.migrate import (
+    SchemaState,
+    downgrade,
+    head_revision,
+    open_or_upgrade,
+    schema_state,
+    upgrade_to_head,
+)
+from consult_desk.domain.errors import SchemaError
+
+
+def _diff(db: Database) -> list[object]:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+
+def test_migrations_build_the_schema_the_models_describe(db: Database) -> None:
+    assert _diff(db) == []
+    assert schema_state(db.engine) is SchemaState.CURRENT
+
+
+def test_downgrade_to_base_and_upgrade_again_round_trips(db: Database) -> None:
+    downgrade(db.engine, "base")
+    assert schema_state(db.engine) is SchemaState.EMPTY
+
+    upgrade_to_head(db.engine)
+
+    assert _diff(db) == []
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM initiative").scalar() == 24
+
+
+def _fill_revision_0001(path: Path) -> None:
+    """Rows a user could have had at revision 0001, written with plain SQL.
+
+    The consultation names channel 1, which revision 0002 supplies (窓口); the foreign-key
+    check after the upgrade proves it.
+    """
+    raw = sqlite3.connect(path)
+    with raw:
+        raw.execute(
+            "INSERT INTO staff (id, login, name, name_kana, active, created_at, updated_at,"
+            " version) VALUES (1, 'sato', '佐藤', 'サトウ', 1, '2026-04-01 00:00:00',"
+            " '2026-04-01 00:00:00', 1)"
+        )
+        raw.execute(
+            "INSERT INTO business (id, kind, name, name_kana, sort_key, search_text,"
+            " corporate_number, sme_status, postal_code, area, address, phone, email,"
+            " representative_name, representative_address, representative_phone, chokai_name,"
+            " summary, archived, created_at, updated_at, version) VALUES (1, 'corporation',"
+            " '神田青果', 'カンダセイカ', 'カンダセイカ', '', '1180301018771', '判定不可', '',"
+            " '未設定', '', '', '', '', '', '', '', '引継ぎメモ', 0, '2026-04-01 00:00:00',"
+            " '2026-04-01 00:00:00', 3)"
+        )
+        raw.execute(
+            "INSERT INTO consultation (id, consulted_on, channel_id, staff_id, business_id,"
+            " prospect_name, prospect_contact, summary, advice, referrals, next_action, done,"
+            " done_note, archived, created_at, updated_at, version) VALUES (1, '2026-05-01', 1,"
+            " 1, 1, '', '', '資金繰りの相談', '', '', '', 0, '', 0, '2026-05-01 00:00:00',"
+            " '2026-05-01 00:00:00', 1)"
+        )
+    raw.close()
+
+
+def test_upgrade_keeps_the_data_of_an_older_database(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine, "0001")
+    _fill_revision_0001(path)
+    assert schema_state(engine) is SchemaState.NEEDS_UPGRADE
+
+    backup = open_or_upgrade(engine)
+
+    assert schema_state(engine) is SchemaState.CURRENT
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT name, corporate_number, summary, version FROM business"
+        ).one()
+        assert tuple(row) == ("神田青果", "1180301018771", "引継ぎメモ", 3)
+        assert connection.exec_driver_sql("SELECT summary FROM consultation").scalar() == (
+            "資金繰りの相談"
+        )
+    assert backup is not None and backup.exists()
+    assert backup.stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(backup) as copy:
+        assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert copy.execute("SELECT name FROM business").fetchone() == ("神田青果",)
+    engine.dispose()
+
+
+def test_a_new_file_is_built_without_a_backup(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
+
+    assert open_or_upgrade(engine) is None
+
+    assert schema_state(engine) is SchemaState.CURRENT
+    assert not (tmp_path / "backups").exists()
+    engine.dispose()
+
+
+def test_a_database_from_a_newer_build_is_refused_untouched(db: Database, db_path: Path) -> None:
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+
+    with pytest.raises(SchemaError) as raised:
+        open_or_upgrade(db.engine)
+
+    assert raised.value.code == "schema.too_new"
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM initiative").scalar() == 24
+
+
+def test_a_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    engine = make_engine(f"sqlite:///{path}")
+
+    with pytest.raises(SchemaError) as raised:
+        open_or_upgrade(engine)
+
+    assert raised.value.code == "schema.foreign"
+    engine.dispose()
+
+
+def test_postgres_style_databases_are_not_upgraded_silently(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    upgrade_to_head(engine, "0001")
+
+    with pytest.raises(SchemaError) as raised:
+        open_or_upgrade(engine, allow_upgrade=False)
+
+    assert raised.value.code == "schema.needs_upgrade"
+    assert "0002" in str(raised.value)
+    engine.dispose()
+
+
+def test_head_is_the_newest_numbered_revision() -> None:
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    numbers = sorted(p.name[:4] for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    assert head_revision() == numbers[-1]

@@ -104,7 +104,7 @@ class Tracked:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805
         # SQLAlchemy adds "AND version = :old" to every UPDATE and raises StaleDataError on 0 rows.
-        return {"version_id_col": cls.version}  # type: ignore[attr-defined]
+        return {"version_id_col": cls.version}
 
 
 # --- people and reference data ------------------------------------------------------------

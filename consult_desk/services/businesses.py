@@ -28,7 +28,7 @@ from consult_desk.domain.errors import Conflict, FieldError, NotFound, Validatio
 from consult_desk.domain.sme import SmeCategory, SmeStatus, default_sme_category, sme_status
 from consult_desk.domain.text import digits_only, kana_key, search_key
 from consult_desk.services import audit
-from consult_desk.services.paging import after_condition, like_pattern
+from consult_desk.services.paging import SortKey, after_condition, like_pattern
 
 INPUT_FIELDS = tuple(f.name for f in fields(BusinessInput))
 RECORD_KIND = "business"
@@ -46,7 +46,7 @@ def search_text(value: BusinessInput) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _sort_keys(sort: BusinessSort) -> list[ColumnElement[Any]]:
+def _sort_keys(sort: BusinessSort) -> list[SortKey]:
     b = BusinessModel
     match sort:
         case BusinessSort.KIND:
@@ -230,7 +230,7 @@ class BusinessService:
     # --- helpers --------------------------------------------------------------------------
 
     @staticmethod
-    def _rows_select(keys: list[ColumnElement[Any]]) -> Select[Any]:
+    def _rows_select(keys: list[SortKey]) -> Select:
         b = BusinessModel
         # Columns only (no ORM entities): three times faster for lists.
         return select(

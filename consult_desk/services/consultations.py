@@ -30,7 +30,7 @@ from consult_desk.domain.consultations import (
 from consult_desk.domain.errors import Conflict, FieldError, NotFound, ValidationError
 from consult_desk.domain.text import normalize
 from consult_desk.services import audit
-from consult_desk.services.paging import after_condition, like_pattern
+from consult_desk.services.paging import SortKey, after_condition, like_pattern
 
 RECORD_KIND = "consultation"
 # A consultation whose topics name no initiative serves 経営相談.
@@ -240,7 +240,7 @@ class ConsultationService:
         self, query: ConsultationQuery, after: ConsultationRow | None = None, limit: int = 200
     ) -> list[ConsultationRow]:
         c = ConsultationModel
-        keys: list[ColumnElement[Any]] = [c.consulted_on, c.id]
+        keys: list[SortKey] = [c.consulted_on, c.id]
         primary_topic = (
             select(ConsultationTopic.name)
             .join(ConsultationTopicLink, ConsultationTopicLink.topic_id == ConsultationTopic.id)

@@ -4,10 +4,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+
+# A column the list is ordered by; the last one of a sort is always the id.
+SortKey = InstrumentedAttribute[Any]
 
 
 def after_condition(
-    keys: Sequence[ColumnElement[Any]], cursor: Sequence[object], descending: bool
+    keys: Sequence[SortKey], cursor: Sequence[object], descending: bool
 ) -> ColumnElement[bool]:
     """Rows strictly after ``cursor`` in the order of ``keys`` (all in one direction).
 

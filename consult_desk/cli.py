@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from consult_desk import __version__
 from consult_desk.config import ENV_DB, database_url
-from consult_desk.db.engine import Database
+from consult_desk.db.engine import Database, sqlite_path
 from consult_desk.db.migrate import SchemaState
 from consult_desk.domain.errors import DomainError
 from consult_desk.domain.messages import message_for
 from consult_desk.services.demo import DEMO_STAFF, DemoService
 from consult_desk.services.maintenance import MaintenanceService
 from consult_desk.services.reference import ReferenceService, plan_as_json
+
+MAX_DEMO_BUSINESSES = 1_000_000
+MAX_DEMO_PER_BUSINESS = 100
 
 
 class UserError(Exception):
@@ -76,15 +80,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, url: str) -> int:
-    db = Database(url)
+    _check_arguments(args, url)
+    db: Database | None = None
     try:
+        db = Database(url)
         return _dispatch(args, db)
     except DomainError as exc:
         raise UserError(message_for(exc.code)) from exc
     except OSError as exc:
-        raise UserError(f"ファイルを開けません: {exc.strerror or exc}") from exc
+        raise UserError(f"データベースのファイルを開けません: {exc.strerror or exc}") from exc
     finally:
-        db.dispose()
+        if db is not None:
+            db.dispose()
+
+
+def _check_arguments(args: argparse.Namespace, url: str) -> None:
+    """Refuse what cannot work before anything is created on disk."""
+    path = sqlite_path(url)
+    needs_file = args.command == "db" and args.db_command in ("backup", "check")
+    if needs_file and path is not None and not path.exists():
+        raise UserError(
+            f"データベースがありません: {path}（新しく作るときは consult-desk db upgrade）"
+        )
+    if args.command == "demo":
+        per_business = args.consultations_per_business
+        if not 0 <= args.businesses <= MAX_DEMO_BUSINESSES:
+            raise UserError(f"事業者の数は0〜{MAX_DEMO_BUSINESSES:,}で指定してください。")
+        if not (math.isfinite(per_business) and 0 <= per_business <= MAX_DEMO_PER_BUSINESS):
+            raise UserError(
+                f"1事業者あたりの相談数は0〜{MAX_DEMO_PER_BUSINESS}で指定してください。"
+            )
 
 
 def _dispatch(args: argparse.Namespace, db: Database) -> int:
@@ -154,8 +179,6 @@ def _initiatives(db: Database, *, as_json: bool) -> int:
 
 
 def _demo(db: Database, *, seed: int, businesses: int, per_business: float) -> int:
-    if businesses < 0 or per_business < 0:
-        raise UserError("件数には0以上の数を指定してください。")
     summary = DemoService(db).fill(
         seed=seed, businesses=businesses, consultations_per_business=per_business
     )

@@ -54,7 +54,14 @@ def make_engine(url: str) -> Engine:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL is a property of the file; switch only files that are ours, so that opening
+        # (and refusing) someone else's file leaves it untouched. New files get it in
+        # migrate.upgrade_to_head.
+        ours = cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+        if ours:
+            cursor.execute("PRAGMA journal_mode=WAL")
         # NORMAL may lose the last commits on power loss; FULL still does thousands of commits/s.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -90,11 +90,12 @@ def pending_revisions(engine: Engine) -> list[str]:
 
 
 @contextmanager
-def _foreign_keys_off(connection: Connection) -> Iterator[None]:
+def _sqlite_migration_mode(connection: Connection) -> Iterator[None]:
     # Batch mode recreates tables; with foreign keys on, dropping a parent table would
     # cascade-delete or block on child rows. The pragma only works outside a transaction.
     raw = connection.connection.dbapi_connection
     assert raw is not None
+    raw.execute("PRAGMA journal_mode=WAL")  # persistent: a file we build is WAL from the start
     raw.execute("PRAGMA foreign_keys=OFF")
     try:
         yield
@@ -106,7 +107,7 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
     """Run the migrations in one transaction; on SQLite check foreign keys before committing."""
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
-            with _foreign_keys_off(connection), connection.begin():
+            with _sqlite_migration_mode(connection), connection.begin():
                 command.upgrade(alembic_config(connection), revision)
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
@@ -119,7 +120,7 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
-            with _foreign_keys_off(connection), connection.begin():
+            with _sqlite_migration_mode(connection), connection.begin():
                 command.downgrade(alembic_config(connection), revision)
         else:
             with connection.begin():

@@ -329,11 +329,9 @@ class DemoService:
 
         for business in businesses:
             for _ in range(_poisson(rng, per_business)):
-                consulted_on = start + timedelta(days=rng.randrange(days + 1))
-                while consulted_on.weekday() >= 5:  # the counter is open on weekdays
-                    consulted_on -= timedelta(days=1)
-                if consulted_on < start:
-                    consulted_on = start
+                consulted_on = _weekday_within(
+                    start + timedelta(days=rng.randrange(days + 1)), start, anchor
+                )
                 codes = rng.choices(topic_codes, topic_weights, k=rng.choice((1, 1, 1, 2)))
                 codes = list(dict.fromkeys(codes))
                 summary, advice = rng.choice(_NOTES[codes[0]])
@@ -467,6 +465,17 @@ def _business(
         "updated_at": now,
         "version": 1,
     }
+
+
+def _weekday_within(day: date, start: date, end: date) -> date:
+    """The nearest weekday (the counter's days) to ``day`` that lies in ``start``–``end``."""
+    for step in (-1, 1):
+        candidate = day
+        while start <= candidate <= end:
+            if candidate.weekday() < 5:
+                return candidate
+            candidate += timedelta(days=step)
+    return day  # a period of weekend days only: nothing nearer to offer
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

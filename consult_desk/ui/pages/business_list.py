@@ -1,0 +1,170 @@
+"""事業者: the business list with one search box, filters, a total and a paged table."""
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from consult_desk.domain.businesses import Area, BusinessKind, BusinessQuery
+from consult_desk.domain.sme import SmeStatus
+from consult_desk.services.businesses import BusinessService
+from consult_desk.services.reference import ReferenceService
+from consult_desk.ui.models.business_table import COLUMNS, BusinessTableModel
+
+SEARCH_DELAY_MS = 250  # wait for a pause in typing before querying
+CELL_PADDING = 18
+
+
+def _combo(items: list[tuple[str, object]]) -> QComboBox:
+    combo = QComboBox()
+    # Long choices (JSIC names) must not widen the filter bar; the popup shows them whole.
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(7)
+    combo.view().setMinimumWidth(260)
+    for text, value in items:
+        combo.addItem(text, value)
+    return combo
+
+
+class BusinessListPage(QWidget):
+    def __init__(
+        self,
+        businesses: BusinessService,
+        reference: ReferenceService,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._businesses = businesses
+        self.model = BusinessTableModel(businesses, self)
+
+        title = QLabel(self.tr("事業者"))
+        title.setObjectName("pageTitle")
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText(
+            self.tr("名称・フリガナ・法人番号・電話番号・住所で検索（Ctrl+F）")
+        )
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumWidth(330)
+        self.area_combo = _combo(
+            [(self.tr("地域: すべて"), None)] + [(a.value, a.value) for a in Area]
+        )
+        self.kind_combo = _combo(
+            [(self.tr("区分: すべて"), None)] + [(k.label, k.value) for k in BusinessKind]
+        )
+        self.jsic_combo = _combo(
+            [(self.tr("業種: すべて"), None)]
+            + [(f"{j.id} {j.name}", j.id) for j in reference.jsic_majors()]
+        )
+        self.sme_combo = _combo(
+            [
+                (self.tr("規模: すべて"), ()),
+                (self.tr("中小企業者（小規模を含む）"), (SmeStatus.SME, SmeStatus.SMALL)),
+                (self.tr("小規模企業者"), (SmeStatus.SMALL,)),
+                (SmeStatus.LARGE.value, (SmeStatus.LARGE,)),
+                (SmeStatus.UNKNOWN.value, (SmeStatus.UNKNOWN,)),
+            ]
+        )
+        self.archived_check = QCheckBox(self.tr("アーカイブ済みも表示"))
+        self.count_label = QLabel()
+        self.count_label.setObjectName("count")
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        # Fixed row height and widths: no ResizeToContents, which reads every row.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        metrics = self.table.fontMetrics()
+        for column, spec in enumerate(COLUMNS):
+            text = max(spec.sample, spec.title, key=metrics.horizontalAdvance)
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(text) + CELL_PADDING)
+        self.table.setSortingEnabled(True)
+        header.setSortIndicator(self.model.sort_column(), Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self._keep_indicator_on_sortable)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search_edit, 1)
+        for widget in (self.area_combo, self.kind_combo, self.jsic_combo, self.sme_combo):
+            filters.addWidget(widget)
+        filters.addWidget(self.archived_check)
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filters)
+        self.search_edit.textChanged.connect(self._search_timer.start)
+        self.search_edit.returnPressed.connect(self.apply_filters)
+        for combo in (self.area_combo, self.kind_combo, self.jsic_combo, self.sme_combo):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        self.archived_check.toggled.connect(self.apply_filters)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+
+        self.model.modelReset.connect(self._update_count)
+        self._update_count()
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def current_query(self) -> BusinessQuery:
+        return replace(
+            self.model.query,
+            text=self.search_edit.text(),
+            area=self.area_combo.currentData(),
+            kind=self.kind_combo.currentData(),
+            jsic_major=self.jsic_combo.currentData(),
+            sme_statuses=tuple(self.sme_combo.currentData()),
+            archived=None if self.archived_check.isChecked() else False,
+        )
+
+    def apply_filters(self) -> None:
+        self._search_timer.stop()
+        query = self.current_query()
+        if query != self.model.query:
+            self.model.reload(query)
+
+    def refresh(self) -> None:
+        self.model.reload()
+
+    def _update_count(self) -> None:
+        total = self._businesses.count(self.model.query)
+        self.count_label.setText(self.tr("{0} 件").format(f"{total:,}"))
+
+    def _keep_indicator_on_sortable(self, column: int, order: Qt.SortOrder) -> None:
+        # Columns without a database order keep the indicator where the rows really are.
+        if column != self.model.sort_column():
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            direction = (
+                Qt.SortOrder.DescendingOrder
+                if self.model.query.descending
+                else Qt.SortOrder.AscendingOrder
+            )
+            header.setSortIndicator(self.model.sort_column(), direction)
+            header.blockSignals(False)

@@ -13,8 +13,10 @@ from consult_desk import __version__
 from consult_desk.config import ENV_DB, database_url
 from consult_desk.db.engine import Database, sqlite_path
 from consult_desk.db.migrate import SchemaState
+from consult_desk.domain.businesses import BusinessQuery
 from consult_desk.domain.errors import DomainError
 from consult_desk.domain.messages import message_for
+from consult_desk.services.businesses import BusinessService
 from consult_desk.services.demo import DEMO_STAFF, DemoService
 from consult_desk.services.maintenance import MaintenanceService
 from consult_desk.services.reference import ReferenceService, plan_as_json
@@ -57,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="デモ用のデータを作る（決定的）")
     demo.add_argument("--seed", type=int, default=1, help="乱数の種（既定: 1）")
     demo.add_argument("--businesses", type=int, default=300, help="事業者の数（既定: 300）")
+    demo.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="事業者がすでに登録されていれば何もしない（実データに混ぜないため）",
+    )
     demo.add_argument(
         "--consultations-per-business", type=float, default=3.0, help=argparse.SUPPRESS
     )
@@ -140,6 +147,9 @@ def _dispatch(args: argparse.Namespace, db: Database) -> int:
     if args.command == "initiatives":
         return _initiatives(db, as_json=args.json)
     if args.command == "demo":
+        if args.if_empty and BusinessService(db).count(BusinessQuery(archived=None)):
+            print("事業者がすでに登録されているため、デモデータは追加しませんでした。")
+            return 0
         return _demo(
             db,
             seed=args.seed,

@@ -545,3 +545,17 @@ def test_python_m_consult_desk_prints_the_version(tmp_path: Path) -> None:
     assert done.stdout == f"consult-desk {__version__}\n"
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", __version__)
     assert list(tmp_path.iterdir()) == []  # --version opens no database
+
+
+def test_demo_if_empty_leaves_a_filled_database_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "desk.sqlite"
+    assert main(["--db", str(path), "demo", "--businesses", "5"]) == 0
+    before = sqlite3.connect(path).execute("SELECT count(*) FROM business").fetchone()
+
+    assert main(["--db", str(path), "demo", "--if-empty", "--businesses", "5"]) == 0
+
+    after = sqlite3.connect(path).execute("SELECT count(*) FROM business").fetchone()
+    assert before == after == (5,)
+    assert "追加しませんでした" in capsys.readouterr().out

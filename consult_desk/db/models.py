@@ -133,14 +133,14 @@ class StaffRole(Base):
     staff: Mapped[Staff] = relationship(back_populates="roles", foreign_keys=[staff_id])
 
 
-class JsicMajor(Base):
+class JsicMajor(Tracked, Base):
     __tablename__ = "jsic_major"
 
     code: Mapped[str] = mapped_column(String(1), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
 
 
-class Town(Base):
+class Town(Tracked, Base):
     __tablename__ = "town"
     __table_args__ = (CheckConstraint(_in("area", AREAS[:2]), name="area"),)
 
@@ -152,7 +152,7 @@ class Town(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ConsultationChannel(Base):
+class ConsultationChannel(Tracked, Base):
     __tablename__ = "consultation_channel"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -161,7 +161,7 @@ class ConsultationChannel(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class ConsultationTopic(Base):
+class ConsultationTopic(Tracked, Base):
     __tablename__ = "consultation_topic"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,7 +173,7 @@ class ConsultationTopic(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class LoanStatus(Base):
+class LoanStatus(Tracked, Base):
     __tablename__ = "loan_status"
 
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -192,7 +192,7 @@ class AppSetting(Base):
 # --- the plan -----------------------------------------------------------------------------
 
 
-class BasicPolicy(Base):
+class BasicPolicy(Tracked, Base):
     """基本方針."""
 
     __tablename__ = "basic_policy"
@@ -207,7 +207,7 @@ class BasicPolicy(Base):
     )
 
 
-class Policy(Base):
+class Policy(Tracked, Base):
     """個別方針."""
 
     __tablename__ = "policy"
@@ -225,7 +225,7 @@ class Policy(Base):
     )
 
 
-class Initiative(Base):
+class Initiative(Tracked, Base):
     """主な取組み: what every record serves."""
 
     __tablename__ = "initiative"
@@ -722,7 +722,7 @@ class DispatchEvent(Base):
 # --- shopping-street support (商店街支援) ---------------------------------------------------
 
 
-class SupportKind(Base):
+class SupportKind(Tracked, Base):
     """Kinds of street support; users may add their own."""
 
     __tablename__ = "support_kind"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 15:28:23.342769
+Create Date: 2026-11-28 15:45:36.245538
 """
 
 from collections.abc import Sequence
@@ -22,39 +22,6 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=100), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_app_setting")),
-    )
-    op.create_table(
-        "basic_policy",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("code", sa.String(length=10), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("sort_order", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_basic_policy")),
-        sa.UniqueConstraint("code", name=op.f("uq_basic_policy_code")),
-    )
-    op.create_table(
-        "consultation_channel",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=20), nullable=False),
-        sa.Column("sort_order", sa.Integer(), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_consultation_channel")),
-        sa.UniqueConstraint("name", name=op.f("uq_consultation_channel_name")),
-    )
-    op.create_table(
-        "jsic_major",
-        sa.Column("code", sa.String(length=1), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.PrimaryKeyConstraint("code", name=op.f("pk_jsic_major")),
-    )
-    op.create_table(
-        "loan_status",
-        sa.Column("code", sa.String(length=20), nullable=False),
-        sa.Column("name", sa.String(length=30), nullable=False),
-        sa.Column("terminal", sa.Boolean(), nullable=False),
-        sa.Column("sort_order", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("code", name=op.f("pk_loan_status")),
     )
     op.create_table(
         "staff",
@@ -77,18 +44,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff")),
         sa.UniqueConstraint("login", name=op.f("uq_staff_login")),
-    )
-    op.create_table(
-        "town",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=50), nullable=False),
-        sa.Column("kana", sa.String(length=100), nullable=False),
-        sa.Column("postal_code", sa.String(length=7), nullable=False),
-        sa.Column("area", sa.String(length=10), nullable=False),
-        sa.Column("sort_order", sa.Integer(), nullable=False),
-        sa.CheckConstraint("area IN ('麹町地域', '神田地域')", name=op.f("ck_town_area")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_town")),
-        sa.UniqueConstraint("name", name=op.f("uq_town_name")),
     )
     op.create_table(
         "audit_log",
@@ -128,6 +83,51 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bank")),
         sa.UniqueConstraint("name", name=op.f("uq_bank_name")),
+    )
+    op.create_table(
+        "basic_policy",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=10), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["staff.id"], name=op.f("fk_basic_policy_created_by_id_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["staff.id"], name=op.f("fk_basic_policy_updated_by_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_basic_policy")),
+        sa.UniqueConstraint("code", name=op.f("uq_basic_policy_code")),
+    )
+    op.create_table(
+        "consultation_channel",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=20), nullable=False),
+        sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["staff.id"],
+            name=op.f("fk_consultation_channel_created_by_id_staff"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["staff.id"],
+            name=op.f("fk_consultation_channel_updated_by_id_staff"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consultation_channel")),
+        sa.UniqueConstraint("name", name=op.f("uq_consultation_channel_name")),
     )
     op.create_table(
         "expert",
@@ -180,27 +180,41 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batch")),
     )
     op.create_table(
-        "policy",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("basic_policy_id", sa.Integer(), nullable=False),
-        sa.Column("code", sa.String(length=10), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("summary", sa.Text(), nullable=False),
-        sa.Column("sort_order", sa.Integer(), nullable=False),
+        "jsic_major",
+        sa.Column("code", sa.String(length=1), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["basic_policy_id"],
-            ["basic_policy.id"],
-            name=op.f("fk_policy_basic_policy_id_basic_policy"),
+            ["created_by_id"], ["staff.id"], name=op.f("fk_jsic_major_created_by_id_staff")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_policy")),
-        sa.UniqueConstraint("code", name=op.f("uq_policy_code")),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["staff.id"], name=op.f("fk_jsic_major_updated_by_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_jsic_major")),
     )
-    with op.batch_alter_table("policy", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_policy_basic_policy_id"), ["basic_policy_id"], unique=False
-        )
-
+    op.create_table(
+        "loan_status",
+        sa.Column("code", sa.String(length=20), nullable=False),
+        sa.Column("name", sa.String(length=30), nullable=False),
+        sa.Column("terminal", sa.Boolean(), nullable=False),
+        sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["staff.id"], name=op.f("fk_loan_status_created_by_id_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["staff.id"], name=op.f("fk_loan_status_updated_by_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_loan_status")),
+    )
     op.create_table(
         "staff_role",
         sa.Column("staff_id", sa.Integer(), nullable=False),
@@ -259,6 +273,29 @@ def upgrade() -> None:
     with op.batch_alter_table("street_association", schema=None) as batch_op:
         batch_op.create_index("ix_street_association_sort_key_id", ["sort_key", "id"], unique=False)
 
+    op.create_table(
+        "town",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("kana", sa.String(length=100), nullable=False),
+        sa.Column("postal_code", sa.String(length=7), nullable=False),
+        sa.Column("area", sa.String(length=10), nullable=False),
+        sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("area IN ('麹町地域', '神田地域')", name=op.f("ck_town_area")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["staff.id"], name=op.f("fk_town_created_by_id_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["staff.id"], name=op.f("fk_town_updated_by_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_town")),
+        sa.UniqueConstraint("name", name=op.f("uq_town_name")),
+    )
     op.create_table(
         "bank_branch",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -378,22 +415,37 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("expert_id", "name", name=op.f("pk_expert_qualification")),
     )
     op.create_table(
-        "initiative",
+        "policy",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("policy_id", sa.Integer(), nullable=False),
+        sa.Column("basic_policy_id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=10), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("owners_note", sa.String(length=50), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["policy_id"], ["policy.id"], name=op.f("fk_initiative_policy_id_policy")
+            ["basic_policy_id"],
+            ["basic_policy.id"],
+            name=op.f("fk_policy_basic_policy_id_basic_policy"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_initiative")),
-        sa.UniqueConstraint("code", name=op.f("uq_initiative_code")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["staff.id"], name=op.f("fk_policy_created_by_id_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["staff.id"], name=op.f("fk_policy_updated_by_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_policy")),
+        sa.UniqueConstraint("code", name=op.f("uq_policy_code")),
     )
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_initiative_policy_id"), ["policy_id"], unique=False)
+    with op.batch_alter_table("policy", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_policy_basic_policy_id"), ["basic_policy_id"], unique=False
+        )
 
     op.create_table(
         "street_association_town",
@@ -518,6 +570,110 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "initiative",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=10), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("owners_note", sa.String(length=50), nullable=False),
+        sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["staff.id"], name=op.f("fk_initiative_created_by_id_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"], ["policy.id"], name=op.f("fk_initiative_policy_id_policy")
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["staff.id"], name=op.f("fk_initiative_updated_by_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_initiative")),
+        sa.UniqueConstraint("code", name=op.f("uq_initiative_code")),
+    )
+    with op.batch_alter_table("initiative", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_initiative_policy_id"), ["policy_id"], unique=False)
+
+    op.create_table(
+        "safety_net_certification",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("business_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("applied_on", sa.Date(), nullable=False),
+        sa.Column("sales_current", sa.BigInteger(), nullable=False),
+        sa.Column("sales_previous", sa.BigInteger(), nullable=False),
+        sa.Column("decline_rate", sa.Integer(), nullable=True),
+        sa.Column("decision", sa.String(length=10), nullable=True),
+        sa.Column("certificate_number", sa.String(length=30), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=True),
+        sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint(
+            "decision IS NULL OR decision IN ('certified', 'refused')",
+            name=op.f("ck_safety_net_certification_decision"),
+        ),
+        sa.CheckConstraint(
+            "kind IN ('4号', '5号', '危機関連')", name=op.f("ck_safety_net_certification_kind")
+        ),
+        sa.CheckConstraint(
+            "sales_current >= 0 AND sales_previous >= 0",
+            name=op.f("ck_safety_net_certification_sales"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["business_id"],
+            ["business.id"],
+            name=op.f("fk_safety_net_certification_business_id_business"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["staff.id"],
+            name=op.f("fk_safety_net_certification_created_by_id_staff"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["staff.id"],
+            name=op.f("fk_safety_net_certification_updated_by_id_staff"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_safety_net_certification")),
+    )
+    with op.batch_alter_table("safety_net_certification", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_safety_net_certification_business_id"), ["business_id"], unique=False
+        )
+
+    op.create_table(
+        "consultation_initiative",
+        sa.Column("consultation_id", sa.Integer(), nullable=False),
+        sa.Column("initiative_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["consultation_id"],
+            ["consultation.id"],
+            name=op.f("fk_consultation_initiative_consultation_id_consultation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"],
+            ["initiative.id"],
+            name=op.f("fk_consultation_initiative_initiative_id_initiative"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "consultation_id", "initiative_id", name=op.f("pk_consultation_initiative")
+        ),
+    )
+    with op.batch_alter_table("consultation_initiative", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_consultation_initiative_initiative_id"), ["initiative_id"], unique=False
+        )
+
+    op.create_table(
         "consultation_topic",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=30), nullable=False),
@@ -525,10 +681,21 @@ def upgrade() -> None:
         sa.Column("initiative_id", sa.Integer(), nullable=True),
         sa.Column("sort_order", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["staff.id"], name=op.f("fk_consultation_topic_created_by_id_staff")
+        ),
         sa.ForeignKeyConstraint(
             ["initiative_id"],
             ["initiative.id"],
             name=op.f("fk_consultation_topic_initiative_id_initiative"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["staff.id"], name=op.f("fk_consultation_topic_updated_by_id_staff")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consultation_topic")),
         sa.UniqueConstraint("code", name=op.f("uq_consultation_topic_code")),
@@ -599,58 +766,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_loan_program_name")),
     )
     op.create_table(
-        "safety_net_certification",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("business_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("applied_on", sa.Date(), nullable=False),
-        sa.Column("sales_current", sa.BigInteger(), nullable=False),
-        sa.Column("sales_previous", sa.BigInteger(), nullable=False),
-        sa.Column("decline_rate", sa.Integer(), nullable=True),
-        sa.Column("decision", sa.String(length=10), nullable=True),
-        sa.Column("certificate_number", sa.String(length=30), nullable=False),
-        sa.Column("issued_on", sa.Date(), nullable=True),
-        sa.Column("valid_until", sa.Date(), nullable=True),
-        sa.Column("notes", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("updated_by_id", sa.Integer(), nullable=True),
-        sa.CheckConstraint(
-            "decision IS NULL OR decision IN ('certified', 'refused')",
-            name=op.f("ck_safety_net_certification_decision"),
-        ),
-        sa.CheckConstraint(
-            "kind IN ('4号', '5号', '危機関連')", name=op.f("ck_safety_net_certification_kind")
-        ),
-        sa.CheckConstraint(
-            "sales_current >= 0 AND sales_previous >= 0",
-            name=op.f("ck_safety_net_certification_sales"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["business_id"],
-            ["business.id"],
-            name=op.f("fk_safety_net_certification_business_id_business"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["staff.id"],
-            name=op.f("fk_safety_net_certification_created_by_id_staff"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["updated_by_id"],
-            ["staff.id"],
-            name=op.f("fk_safety_net_certification_updated_by_id_staff"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_safety_net_certification")),
-    )
-    with op.batch_alter_table("safety_net_certification", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_safety_net_certification_business_id"), ["business_id"], unique=False
-        )
-
-    op.create_table(
         "subsidy_program",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -688,38 +803,26 @@ def upgrade() -> None:
         sa.Column("initiative_id", sa.Integer(), nullable=True),
         sa.Column("sort_order", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["staff.id"], name=op.f("fk_support_kind_created_by_id_staff")
+        ),
         sa.ForeignKeyConstraint(
             ["initiative_id"],
             ["initiative.id"],
             name=op.f("fk_support_kind_initiative_id_initiative"),
         ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["staff.id"], name=op.f("fk_support_kind_updated_by_id_staff")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_support_kind")),
         sa.UniqueConstraint("code", name=op.f("uq_support_kind_code")),
         sa.UniqueConstraint("name", name=op.f("uq_support_kind_name")),
     )
-    op.create_table(
-        "consultation_initiative",
-        sa.Column("consultation_id", sa.Integer(), nullable=False),
-        sa.Column("initiative_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["consultation_id"],
-            ["consultation.id"],
-            name=op.f("fk_consultation_initiative_consultation_id_consultation"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["initiative_id"],
-            ["initiative.id"],
-            name=op.f("fk_consultation_initiative_initiative_id_initiative"),
-        ),
-        sa.PrimaryKeyConstraint(
-            "consultation_id", "initiative_id", name=op.f("pk_consultation_initiative")
-        ),
-    )
-    with op.batch_alter_table("consultation_initiative", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_consultation_initiative_initiative_id"), ["initiative_id"], unique=False
-        )
-
     op.create_table(
         "consultation_topic_link",
         sa.Column("consultation_id", sa.Integer(), nullable=False),
@@ -1459,20 +1562,24 @@ def downgrade() -> None:
     op.drop_table("expert_dispatch")
     op.drop_table("dispatch_program_terms")
     op.drop_table("consultation_topic_link")
-    with op.batch_alter_table("consultation_initiative", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_consultation_initiative_initiative_id"))
-
-    op.drop_table("consultation_initiative")
     op.drop_table("support_kind")
     op.drop_table("subsidy_program")
-    with op.batch_alter_table("safety_net_certification", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_safety_net_certification_business_id"))
-
-    op.drop_table("safety_net_certification")
     op.drop_table("loan_program")
     op.drop_table("initiative_owner")
     op.drop_table("dispatch_program")
     op.drop_table("consultation_topic")
+    with op.batch_alter_table("consultation_initiative", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consultation_initiative_initiative_id"))
+
+    op.drop_table("consultation_initiative")
+    with op.batch_alter_table("safety_net_certification", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_safety_net_certification_business_id"))
+
+    op.drop_table("safety_net_certification")
+    with op.batch_alter_table("initiative", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_initiative_policy_id"))
+
+    op.drop_table("initiative")
     with op.batch_alter_table("consultation", schema=None) as batch_op:
         batch_op.drop_index("ix_consultation_staff_id_consulted_on")
         batch_op.drop_index(batch_op.f("ix_consultation_import_batch_id"))
@@ -1483,10 +1590,10 @@ def downgrade() -> None:
     op.drop_table("consultation")
     op.drop_table("street_membership")
     op.drop_table("street_association_town")
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_initiative_policy_id"))
+    with op.batch_alter_table("policy", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_policy_basic_policy_id"))
 
-    op.drop_table("initiative")
+    op.drop_table("policy")
     op.drop_table("expert_qualification")
     with op.batch_alter_table("business", schema=None) as batch_op:
         batch_op.drop_index("ix_business_updated_at_id")
@@ -1499,30 +1606,26 @@ def downgrade() -> None:
 
     op.drop_table("business")
     op.drop_table("bank_branch")
+    op.drop_table("town")
     with op.batch_alter_table("street_association", schema=None) as batch_op:
         batch_op.drop_index("ix_street_association_sort_key_id")
 
     op.drop_table("street_association")
     op.drop_table("staff_role")
-    with op.batch_alter_table("policy", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_policy_basic_policy_id"))
-
-    op.drop_table("policy")
+    op.drop_table("loan_status")
+    op.drop_table("jsic_major")
     op.drop_table("import_batch")
     with op.batch_alter_table("expert", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_expert_sort_key"))
 
     op.drop_table("expert")
+    op.drop_table("consultation_channel")
+    op.drop_table("basic_policy")
     op.drop_table("bank")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_log_record")
         batch_op.drop_index("ix_audit_log_occurred_at")
 
     op.drop_table("audit_log")
-    op.drop_table("town")
     op.drop_table("staff")
-    op.drop_table("loan_status")
-    op.drop_table("jsic_major")
-    op.drop_table("consultation_channel")
-    op.drop_table("basic_policy")
     op.drop_table("app_setting")

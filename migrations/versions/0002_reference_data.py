@@ -11,6 +11,7 @@ changes to the shipped files arrive as their own migrations.
 import importlib.resources
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _tracked() -> list[sa.ColumnClause[Any]]:
+    return [
+        sa.column("created_at", sa.DateTime),
+        sa.column("updated_at", sa.DateTime),
+        sa.column("version", sa.Integer),
+    ]
+
+
+def _stamped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the created/updated stamps (naive UTC, as the app stores them) and version 1."""
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return [dict(row, created_at=now, updated_at=now, version=1) for row in rows]
+
+
 def _load(name: str) -> Any:
     packaged = Path(str(importlib.resources.files("consult_desk"))) / "resources" / "reference"
     folder = packaged if packaged.is_dir() else Path(__file__).parents[2] / "resources/reference"
@@ -31,6 +46,7 @@ def _load(name: str) -> Any:
 
 basic_policy = sa.table(
     "basic_policy",
+    *_tracked(),
     sa.column("id", sa.Integer),
     sa.column("code", sa.String),
     sa.column("title", sa.String),
@@ -39,6 +55,7 @@ basic_policy = sa.table(
 )
 policy = sa.table(
     "policy",
+    *_tracked(),
     sa.column("id", sa.Integer),
     sa.column("basic_policy_id", sa.Integer),
     sa.column("code", sa.String),
@@ -49,6 +66,7 @@ policy = sa.table(
 )
 initiative = sa.table(
     "initiative",
+    *_tracked(),
     sa.column("id", sa.Integer),
     sa.column("policy_id", sa.Integer),
     sa.column("code", sa.String),
@@ -63,9 +81,12 @@ initiative_owner = sa.table(
     sa.column("position", sa.Integer),
     sa.column("name", sa.String),
 )
-jsic_major = sa.table("jsic_major", sa.column("code", sa.String), sa.column("name", sa.String))
+jsic_major = sa.table(
+    "jsic_major", *_tracked(), sa.column("code", sa.String), sa.column("name", sa.String)
+)
 town = sa.table(
     "town",
+    *_tracked(),
     sa.column("name", sa.String),
     sa.column("kana", sa.String),
     sa.column("postal_code", sa.String),
@@ -74,12 +95,14 @@ town = sa.table(
 )
 channel = sa.table(
     "consultation_channel",
+    *_tracked(),
     sa.column("name", sa.String),
     sa.column("sort_order", sa.Integer),
     sa.column("active", sa.Boolean),
 )
 topic = sa.table(
     "consultation_topic",
+    *_tracked(),
     sa.column("code", sa.String),
     sa.column("name", sa.String),
     sa.column("initiative_id", sa.Integer),
@@ -88,6 +111,7 @@ topic = sa.table(
 )
 loan_status = sa.table(
     "loan_status",
+    *_tracked(),
     sa.column("code", sa.String),
     sa.column("name", sa.String),
     sa.column("terminal", sa.Boolean),
@@ -95,12 +119,18 @@ loan_status = sa.table(
 )
 support_kind = sa.table(
     "support_kind",
+    *_tracked(),
     sa.column("code", sa.String),
     sa.column("name", sa.String),
     sa.column("initiative_id", sa.Integer),
     sa.column("sort_order", sa.Integer),
     sa.column("active", sa.Boolean),
 )
+
+
+def _insert(table: sa.TableClause, rows: list[dict[str, Any]]) -> None:
+    tracked = "version" in table.c  # editable master data carries stamps and a version
+    op.bulk_insert(table, _stamped(rows) if tracked else rows)
 
 
 def upgrade() -> None:
@@ -149,22 +179,22 @@ def upgrade() -> None:
                 ]
                 next_initiative_id += 1
             next_policy_id += 1
-    op.bulk_insert(basic_policy, basic_rows)
-    op.bulk_insert(policy, policy_rows)
-    op.bulk_insert(initiative, initiative_rows)
-    op.bulk_insert(initiative_owner, owner_rows)
+    _insert(basic_policy, basic_rows)
+    _insert(policy, policy_rows)
+    _insert(initiative, initiative_rows)
+    _insert(initiative_owner, owner_rows)
 
-    op.bulk_insert(jsic_major, [{"code": j["code"], "name": j["name"]} for j in _load("jsic")])
-    op.bulk_insert(town, [dict(t, sort_order=n) for n, t in enumerate(_load("towns"), start=1)])
+    _insert(jsic_major, [{"code": j["code"], "name": j["name"]} for j in _load("jsic")])
+    _insert(town, [dict(t, sort_order=n) for n, t in enumerate(_load("towns"), start=1)])
     consultation = _load("consultation")
-    op.bulk_insert(
+    _insert(
         channel,
         [
             {"name": name, "sort_order": n, "active": True}
             for n, name in enumerate(consultation["channels"], start=1)
         ],
     )
-    op.bulk_insert(
+    _insert(
         topic,
         [
             {
@@ -177,14 +207,14 @@ def upgrade() -> None:
             for n, t in enumerate(consultation["topics"], start=1)
         ],
     )
-    op.bulk_insert(
+    _insert(
         loan_status,
         [
             {"code": s["code"], "name": s["name"], "terminal": s["terminal"], "sort_order": n}
             for n, s in enumerate(_load("loan_statuses"), start=1)
         ],
     )
-    op.bulk_insert(
+    _insert(
         support_kind,
         [
             {

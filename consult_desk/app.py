@@ -1,19 +1,33 @@
-"""Composition root: database, schema check, services, Qt application and main window."""
+"""Composition root: database, schema check, backups, sign-in, services and the main window."""
 
 from __future__ import annotations
 
+import logging
 import sys
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from consult_desk.db.engine import Database, sqlite_path
+from consult_desk.config import log_folder
+from consult_desk.db.engine import Database, sqlite_path, storage_error
 from consult_desk.db.migrate import open_or_upgrade
 from consult_desk.domain.errors import DomainError
+from consult_desk.domain.permissions import Principal
+from consult_desk.logs import configure_logging
+from consult_desk.services.audit_log import AuditLogService
+from consult_desk.services.backups import BackupService
 from consult_desk.services.businesses import BusinessService
+from consult_desk.services.history import HistoryService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.settings import SettingsService
+from consult_desk.services.staff import StaffService
+from consult_desk.ui.dialogs.sign_in import FirstAdminDialog, SignInDialog
+from consult_desk.ui.idle_lock import IdleLock
 from consult_desk.ui.main_window import MainWindow, Services
 from consult_desk.ui.messages import text_for
+from consult_desk.ui.pages.settings import SettingsServices
 from consult_desk.ui.style import STYLE_SHEET, install_font, install_translations
+
+log = logging.getLogger(__name__)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -41,25 +55,97 @@ def open_database(url: str) -> Database:
     return db
 
 
-def build_window(db: Database) -> MainWindow:
+def backup_service(db: Database, principal: Principal) -> BackupService:
+    return BackupService(db, principal, folder=SettingsService(db, principal).backup_folder())
+
+
+def daily_backup(db: Database, principal: Principal) -> None:
+    """The first start of each day copies the database aside (the last 14 are kept)."""
+    if db.dialect != "sqlite":
+        return  # the server's backups are the administrator's business
+    try:
+        made = backup_service(db, principal).daily_if_due()
+    except (DomainError, OSError):
+        log.exception("daily backup failed")
+        return
+    if made:
+        log.info("daily backup written")
+
+
+def build_window(db: Database, principal: Principal) -> MainWindow:
     path = sqlite_path(db.url)
     location = str(path) if path else db.engine.url.render_as_string(hide_password=True)
+    staff = StaffService(db)
+    history = HistoryService(db, principal)
     services = Services(
-        businesses=BusinessService(db), reference=ReferenceService(db), location=location
+        principal=principal,
+        businesses=BusinessService(db, principal),
+        reference=ReferenceService(db),
+        history=history,
+        settings=SettingsServices(
+            principal=principal,
+            staff=staff,
+            settings=SettingsService(db, principal),
+            audit_log=AuditLogService(db, principal),
+            history=history,
+            backups=lambda: backup_service(db, principal),
+        ),
+        location=location,
     )
     return MainWindow(services)
 
 
+def sign_in(db: Database) -> Principal | None:
+    """The first administrator on a new database, else the sign-in dialog."""
+    staff = StaffService(db)
+    if not staff.has_accounts():
+        first = FirstAdminDialog(staff)
+        return first.principal if first.exec() == QDialog.DialogCode.Accepted else None
+    dialog = SignInDialog(staff)
+    return dialog.principal if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+def _report_unexpected(kind: type[BaseException], value: BaseException, tb: object) -> None:
+    """A bug, not a user error: log it (without data) and tell the user, instead of vanishing."""
+    log.critical("unexpected error", exc_info=(kind, value, tb))  # type: ignore[arg-type]
+    known = storage_error(value)
+    text = (
+        text_for(known.code)
+        if known
+        else QApplication.translate(
+            "app",
+            "予期しないエラーが発生しました。保存済みのデータは失われていません。"
+            "ログフォルダの記録を管理者に伝えてください: {0}",
+        ).format(log_folder())
+    )
+    QMessageBox.critical(None, "consult-desk", text)
+
+
 def run_gui(url: str) -> int:
+    configure_logging(log_folder())
     app = make_application()
+    sys.excepthook = _report_unexpected
     try:
         db = open_database(url)
-    except DomainError as exc:
-        QMessageBox.critical(None, "consult-desk", text_for(exc.code))
+    except Exception as exc:
+        known = exc if isinstance(exc, DomainError) else storage_error(exc)
+        if known is None:
+            raise
+        log.warning("database not opened: %s", known.code)
+        QMessageBox.critical(None, "consult-desk", text_for(known.code))
         return 1
-    window = build_window(db)
-    window.show()
     try:
+        principal = sign_in(db)
+        if principal is None:
+            return 0
+        daily_backup(db, principal)
+        window = build_window(db, principal)
+        window.restored.connect(app.quit)
+        staff = StaffService(db)
+        minutes = SettingsService(db, principal).idle_lock_minutes()
+        lock = IdleLock(principal, lambda pw: staff.verify_password(principal, pw), minutes)
+        lock.setParent(window)
+        window.show()
         return app.exec()
     finally:
         db.dispose()

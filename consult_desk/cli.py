@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import math
+import os
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from consult_desk import __version__
-from consult_desk.config import ENV_DB, database_url
-from consult_desk.db.engine import Database, sqlite_path
+from consult_desk.config import ENV_DB, ENV_PASSWORD, database_url
+from consult_desk.db.engine import Database, sqlite_path, storage_error
 from consult_desk.db.migrate import SchemaState
 from consult_desk.domain.businesses import BusinessQuery
 from consult_desk.domain.errors import DomainError
 from consult_desk.domain.messages import message_for
+from consult_desk.domain.permissions import SETUP, Action, Kind, Principal, Role
+from consult_desk.services.backups import BackupService
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.demo import DEMO_STAFF, DemoService
 from consult_desk.services.maintenance import MaintenanceService
 from consult_desk.services.reference import ReferenceService, plan_as_json
+from consult_desk.services.settings import SettingsService
+from consult_desk.services.staff import NewStaff, StaffService
 
 MAX_DEMO_BUSINESSES = 1_000_000
 MAX_DEMO_PER_BUSINESS = 100
@@ -29,8 +37,19 @@ class UserError(Exception):
     """A problem the user can fix: printed as one Japanese line, exit status 2."""
 
 
+class JapaneseArgumentParser(argparse.ArgumentParser):
+    """Mistakes on the command line are one Japanese line too (argparse's detail kept)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            2,
+            f"エラー: コマンドの指定が正しくありません（{message}）。"
+            f"使い方は {self.prog} --help で確認できます。\n",
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = JapaneseArgumentParser(
         prog="consult-desk",
         description="千代田区 中小企業支援窓口の相談・案件管理。"
         "サブコマンドなしでアプリを起動します。",
@@ -42,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
         help=f"データベースのファイルまたは URL（既定: 環境変数 {ENV_DB}、"
         "なければユーザーのデータフォルダ）",
     )
+    parser.add_argument(
+        "--user",
+        metavar="LOGIN",
+        help=f"この職員としてサインインして実行する（パスワードは環境変数 {ENV_PASSWORD} か入力）",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     db = commands.add_parser("db", help="データベースの更新・バックアップ・点検")
@@ -52,6 +76,48 @@ def _parser() -> argparse.ArgumentParser:
         "--to", type=Path, metavar="FILE", help="保存先（既定: DB と同じ場所の backups/）"
     )
     db_commands.add_parser("check", help="整合性・外部キー・スキーマ・監査ログを点検する")
+    restore = db_commands.add_parser("restore", help="バックアップから復元する（管理者）")
+    restore.add_argument("file", type=Path, metavar="FILE", help="復元するバックアップファイル")
+
+    staff = commands.add_parser("staff", help="職員アカウントの管理")
+    staff_commands = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    add = staff_commands.add_parser(
+        "add", help="職員を登録する（アカウントがまだ無いときは最初の管理者をサインインなしで）"
+    )
+    add.add_argument("login", metavar="LOGIN", help="ログイン名（半角英数字）")
+    add.add_argument("--name", required=True, help="氏名")
+    add.add_argument("--kana", default="", help="フリガナ")
+    add.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=[r.value for r in Role],
+        help="役割（複数指定可）: " + "、".join(f"{r.value}={r.label}" for r in Role),
+    )
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="パスワードを標準入力の1行目から読む",
+    )
+    staff_commands.add_parser("list", help="職員の一覧（管理者）")
+    reset = staff_commands.add_parser("reset-password", help="パスワードを再設定する（管理者）")
+    reset.add_argument("login", metavar="LOGIN")
+    reset.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="新しいパスワードを標準入力の1行目から読む",
+    )
+    passwd = staff_commands.add_parser(
+        "passwd", help="自分のパスワードを変更する（--user と現在のパスワードが必要）"
+    )
+    passwd.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="新しいパスワードを標準入力の1行目から読む",
+    )
 
     initiatives = commands.add_parser("initiatives", help="産業振興基本計画の施策体系を表示する")
     initiatives.add_argument("--json", action="store_true", help="JSON で出力する")
@@ -64,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="事業者がすでに登録されていれば何もしない（実データに混ぜないため）",
     )
+    demo.add_argument("--password", help=argparse.SUPPRESS)  # for scripts and tests
     demo.add_argument(
         "--consultations-per-business", type=float, default=3.0, help=argparse.SUPPRESS
     )
@@ -72,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.db is not None and not args.db.strip():
+        print("エラー: --db に空の値は指定できません。", file=sys.stderr)
+        return 2
     url = database_url(args.db)
     if args.command is None:
         from consult_desk.app import run_gui  # Qt is imported only when a window is wanted
@@ -84,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Python's recipe: stop writing to the closed pipe without a second error at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _run(args: argparse.Namespace, url: str) -> int:
@@ -94,8 +168,16 @@ def _run(args: argparse.Namespace, url: str) -> int:
         return _dispatch(args, db)
     except DomainError as exc:
         raise UserError(message_for(exc.code)) from exc
+    except BrokenPipeError:
+        raise  # the reader went away (e.g. "| head"): not the database's fault
     except OSError as exc:
-        raise UserError(f"データベースのファイルを開けません: {exc.strerror or exc}") from exc
+        raise UserError(
+            f"ファイルを開けません: {exc.filename or ''} {exc.strerror or exc}"
+        ) from exc
+    except Exception as exc:
+        if (known := storage_error(exc)) is not None:
+            raise UserError(message_for(known.code)) from exc
+        raise
     finally:
         if db is not None:
             db.dispose()
@@ -104,7 +186,7 @@ def _run(args: argparse.Namespace, url: str) -> int:
 def _check_arguments(args: argparse.Namespace, url: str) -> None:
     """Refuse what cannot work before anything is created on disk."""
     path = sqlite_path(url)
-    needs_file = args.command == "db" and args.db_command in ("backup", "check")
+    needs_file = args.command == "db" and args.db_command in ("backup", "check", "restore")
     if needs_file and path is not None and not path.exists():
         raise UserError(
             f"データベースがありません: {path}（新しく作るときは consult-desk db upgrade）"
@@ -123,6 +205,8 @@ def _dispatch(args: argparse.Namespace, db: Database) -> int:
     maintenance = MaintenanceService(db)
     if args.command == "db":
         if args.db_command == "upgrade":
+            # No sign-in: an older schema may not even have the accounts' columns yet, and the
+            # upgrade backs the file up first (on PostgreSQL the server's credentials guard it).
             before = maintenance.state()
             backup = maintenance.upgrade()
             if before is SchemaState.CURRENT:
@@ -132,10 +216,18 @@ def _dispatch(args: argparse.Namespace, db: Database) -> int:
             if backup:
                 print(f"更新前のバックアップ: {backup}")
             return 0
+        _require_current(maintenance)
         if args.db_command == "backup":
-            _require_current(maintenance)
-            print(f"バックアップを作成しました: {maintenance.backup(args.to)}")
+            backups = _backups(db, _sign_in(args, db, Kind.BACKUP, Action.ADMINISTER))
+            made = backups.copy_to(args.to) if args.to else backups.make("manual")
+            print(f"バックアップを作成しました: {made}")
             return 0
+        if args.db_command == "restore":
+            principal = _sign_in(args, db, Kind.BACKUP, Action.ADMINISTER)
+            replaced = _backups(db, principal).restore(args.file)
+            print(f"復元しました。置き換える前のデータベースは保存してあります: {replaced}")
+            return 0
+        _sign_in(args, db, Kind.AUDIT, Action.READ)
         results = maintenance.check()
         for result in results:
             mark = "OK " if result.ok else "NG "
@@ -144,19 +236,98 @@ def _dispatch(args: argparse.Namespace, db: Database) -> int:
 
     # Every other command works on a database at this build's schema; a new file is built.
     _open(maintenance)
-    if args.command == "initiatives":
+    if args.command == "initiatives":  # the published plan: no sign-in needed
         return _initiatives(db, as_json=args.json)
+    if args.command == "staff":
+        return _staff(args, db)
     if args.command == "demo":
-        if args.if_empty and BusinessService(db).count(BusinessQuery(archived=None)):
+        principal = _sign_in(args, db, Kind.MASTER, Action.ADMINISTER)
+        if args.if_empty and BusinessService(db, principal).count(BusinessQuery(archived=None)):
             print("事業者がすでに登録されているため、デモデータは追加しませんでした。")
             return 0
         return _demo(
             db,
+            principal,
             seed=args.seed,
             businesses=args.businesses,
             per_business=args.consultations_per_business,
+            password=args.password,
         )
     raise AssertionError(args.command)
+
+
+def _backups(db: Database, principal: Principal) -> BackupService:
+    """Backups in the folder set in 設定 (default: ``backups`` beside the database)."""
+    return BackupService(db, principal, folder=SettingsService(db, principal).backup_folder())
+
+
+def _sign_in(args: argparse.Namespace, db: Database, kind: Kind, action: Action) -> Principal:
+    """The principal a command runs as: set-up while no account exists, else --user."""
+    staff = StaffService(db)
+    if not staff.has_accounts():
+        return SETUP
+    if not args.user:
+        raise UserError(
+            f"この操作にはサインインが必要です。--user LOGIN を指定してください"
+            f"（パスワードは環境変数 {ENV_PASSWORD} か入力で）。"
+        )
+    principal = staff.sign_in(args.user, _password(f"{args.user} のパスワード: "))
+    principal.require(kind, action)
+    return principal
+
+
+def _password(prompt: str) -> str:
+    if given := os.environ.get(ENV_PASSWORD):
+        return given
+    if not sys.stdin.isatty():
+        raise UserError(f"パスワードがありません。環境変数 {ENV_PASSWORD} で渡してください。")
+    return getpass.getpass(prompt)
+
+
+def _read_new_password() -> str:
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise UserError("標準入力からパスワードを読めませんでした。")
+    return line
+
+
+def _staff(args: argparse.Namespace, db: Database) -> int:
+    service = StaffService(db)
+    if args.staff_command == "add":
+        new = NewStaff(
+            login=args.login,
+            name=args.name,
+            name_kana=args.kana,
+            roles=tuple(Role(r) for r in args.role),
+            password=_read_new_password(),
+        )
+        if not service.has_accounts():
+            service.add_first_admin(new)
+            print(f"最初の管理者 {new.login} を登録しました。")
+        else:
+            principal = _sign_in(args, db, Kind.STAFF, Action.ADMINISTER)
+            service.add(principal, new)
+            print(f"職員 {new.login} を登録しました。")
+        return 0
+    if args.staff_command == "passwd":
+        principal = _sign_in(args, db, Kind.MASTER, Action.READ)
+        service.change_password(principal, _password("現在のパスワード: "), _read_new_password())
+        print("パスワードを変更しました。")
+        return 0
+    principal = _sign_in(args, db, Kind.STAFF, Action.ADMINISTER)
+    members = service.list(principal)
+    if args.staff_command == "list":
+        for member in members:
+            roles = "・".join(r.label for r in member.roles)
+            state = "" if member.active else "（停止中）"
+            print(f"{member.login}\t{member.name}\t{roles}{state}")
+        return 0
+    target = next((m for m in members if m.login == args.login), None)
+    if target is None:
+        raise UserError(f"職員 {args.login} は登録されていません。")
+    service.reset_password(principal, target.id, _read_new_password())
+    print(f"{target.login} のパスワードを再設定しました。")
+    return 0
 
 
 def _require_current(maintenance: MaintenanceService) -> None:
@@ -168,7 +339,8 @@ def _require_current(maintenance: MaintenanceService) -> None:
 
 
 def _open(maintenance: MaintenanceService) -> None:
-    backup = maintenance.upgrade()
+    # Only `db upgrade` may upgrade a PostgreSQL database; an SQLite file is backed up first.
+    backup = maintenance.upgrade(allow_upgrade=maintenance.is_sqlite)
     if backup:
         print(f"データベースを更新しました（更新前のバックアップ: {backup}）", file=sys.stderr)
 
@@ -188,16 +360,32 @@ def _initiatives(db: Database, *, as_json: bool) -> int:
     return 0
 
 
-def _demo(db: Database, *, seed: int, businesses: int, per_business: float) -> int:
-    summary = DemoService(db).fill(
-        seed=seed, businesses=businesses, consultations_per_business=per_business
+def _demo(
+    db: Database,
+    principal: Principal,
+    *,
+    seed: int,
+    businesses: int,
+    per_business: float,
+    password: str | None,
+) -> int:
+    password = password or secrets.token_urlsafe(9)
+    summary = DemoService(db, principal).fill(
+        seed=seed,
+        businesses=businesses,
+        consultations_per_business=per_business,
+        password=password,
     )
     print(
         f"デモデータを作成しました: 職員 {summary.staff} 名、事業者 {summary.businesses:,} 件、"
         f"相談 {summary.consultations:,} 件"
     )
-    print("デモ用職員: " + "、".join(f"{name}（{login}）" for login, name, _, _ in DEMO_STAFF))
-    print(summary.password_note)
+    print(
+        "デモ用職員（ログイン名）: "
+        + "、".join(f"{login}（{name}）" for login, name, _, _ in DEMO_STAFF)
+    )
+    print(f"デモ用職員のパスワード（全員共通・ここにだけ表示します）: {password}")
+    print("デモ用のアカウントです。実際の業務データには使わないでください。")
     return 0
 
 

@@ -9,6 +9,7 @@ from platformdirs import user_data_path, user_log_path
 
 APP_NAME = "consult-desk"
 ENV_DB = "CONSULT_DESK_DB"
+ENV_PASSWORD = "CONSULT_DESK_PASSWORD"
 
 
 def default_database_path() -> Path:

@@ -7,6 +7,7 @@ from sqlalchemy.types import TypeDecorator
 from consult_desk.db import models  # noqa: F401  (registers every table on Base.metadata)
 from consult_desk.db.base import Base
 from consult_desk.db.engine import make_engine
+from consult_desk.db.migrate import check_foreign_keys, sqlite_migration_mode
 
 target_metadata = Base.metadata
 
@@ -45,10 +46,17 @@ def run_migrations_online() -> None:
     url = context.get_x_argument(as_dictionary=True).get("url")
     if not url:
         raise SystemExit("alembic needs -x url=DATABASE_URL")
+    # The developers' `alembic -x url=...` path gets the same SQLite safety as the app:
+    # foreign keys off while tables are rebuilt, then checked before the commit.
     engine = make_engine(url)
     with engine.connect() as connection:
-        _run(connection)
-        connection.commit()
+        if connection.dialect.name == "sqlite":
+            with sqlite_migration_mode(connection), connection.begin():
+                _run(connection)
+                check_foreign_keys(connection)
+        else:
+            with connection.begin():
+                _run(connection)
     engine.dispose()
 
 

@@ -4,17 +4,22 @@ Run: .venv/bin/python scripts/screenshots.py   (offscreen; needs no display)
 """
 
 import os
+import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from datetime import date
 
+from argon2 import PasswordHasher
+
 from consult_desk.app import build_window, make_application, open_database
+from consult_desk.domain.permissions import SETUP
 from consult_desk.services.demo import DemoService
-from consult_desk.ui.main_window import PAGE_ORDER
+from consult_desk.services.staff import StaffService
+from consult_desk.ui.dialogs.sign_in import SignInDialog
+from consult_desk.ui.idle_lock import LockDialog
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 FILE_NAMES = {
@@ -28,27 +33,47 @@ FILE_NAMES = {
     "帳票": "reports",
     "設定": "settings",
 }
-# A fixed date keeps the pictures the same from run to run.
+# A fixed date and place keep the pictures the same from run to run.
 DEMO_ANCHOR = date(2026, 11, 27)
+WORK = Path("/tmp/consult-desk-screenshots")
+PASSWORD = "screenshot-only-password"
+FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def main() -> int:
     app = make_application([])
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        db = open_database(f"sqlite:///{Path(folder) / 'demo.sqlite'}")
-        DemoService(db).fill(seed=1, businesses=300, anchor=DEMO_ANCHOR)
-        window = build_window(db)
-        window.show()
-        for index, name in enumerate(PAGE_ORDER):
-            window.show_page(index)
-            for _ in range(3):
-                app.processEvents()
-            path = OUT / f"{FILE_NAMES[name]}.png"
-            window.grab().save(str(path))
-            print(path)
-        window.close()
-        db.dispose()
+    shutil.rmtree(WORK, ignore_errors=True)
+    db = open_database(f"sqlite:///{WORK / 'demo.sqlite'}")
+    DemoService(db, SETUP, FAST).fill(seed=1, businesses=300, anchor=DEMO_ANCHOR, password=PASSWORD)
+    principal = StaffService(db, FAST).sign_in("demo-admin", PASSWORD)
+    window = build_window(db, principal)
+    window.show()
+    for index, name in enumerate(window.page_names):
+        window.show_page(index)
+        for _ in range(3):
+            app.processEvents()
+        path = OUT / f"{FILE_NAMES[name]}.png"
+        window.grab().save(str(path))
+        print(path)
+    settings = window.settings_page
+    for index, slug in enumerate(["password", "staff", "backups", "audit-log", "trash"]):
+        settings.tabs.setCurrentIndex(index)
+        for _ in range(3):
+            app.processEvents()
+        path = OUT / f"settings-{slug}.png"
+        window.grab().save(str(path))
+        print(path)
+    window.close()
+    for name, dialog in (
+        ("sign-in", SignInDialog(StaffService(db, FAST))),
+        ("lock", LockDialog(principal, lambda _password: False)),
+    ):
+        dialog.show()
+        app.processEvents()
+        dialog.grab().save(str(OUT / f"{name}.png"))
+        dialog.close()
+    db.dispose()
     return 0
 
 

@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from consult_desk.db.engine import Database
 from consult_desk.db.migrate import upgrade_to_head
 from consult_desk.db.models import Staff, StaffRole
+from consult_desk.domain.permissions import Principal, Role
 
 
 @pytest.fixture
@@ -49,3 +51,20 @@ def staff_id(db: Database) -> int:
         session.add(staff)
         session.flush()
         return staff.id
+
+
+@pytest.fixture
+def admin(db: Database) -> Principal:
+    """An administrator: allowed everything, for tests about other rules than permissions."""
+    with db.write() as session:
+        staff = Staff(login="admin", name="管理 太郎", name_kana="カンリ タロウ")
+        staff.roles.append(StaffRole(role="admin"))
+        session.add(staff)
+        session.flush()
+        return Principal(staff.id, staff.login, staff.name, frozenset({Role.ADMIN}))
+
+
+@pytest.fixture(scope="session")
+def fast_hasher() -> PasswordHasher:
+    """argon2id with tiny costs: the rules under test are the same, the tests stay fast."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from consult_desk.domain.errors import StorageError
@@ -78,15 +78,27 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _storage_error(exc: OperationalError) -> StorageError | None:
-    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+def storage_error(exc: BaseException) -> StorageError | None:
+    """The user-facing meaning of a database failure, or None for a bug."""
+    if isinstance(exc, NoSuchModuleError | ArgumentError):
+        return StorageError("storage.url_invalid", str(exc))
+    if isinstance(exc, ImportError):
+        return StorageError("storage.driver_missing", str(exc))
+    if isinstance(exc, DBAPIError):
+        text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    elif isinstance(exc, sqlite3.Error):
+        text = str(exc).lower()
+    else:
+        return None
+    if "not a database" in text or "malformed" in text:
+        return StorageError("storage.not_database", text)
     if "locked" in text or "busy" in text:
         return StorageError("storage.locked", text)
     if "full" in text:
         return StorageError("storage.disk_full", text)
     if "readonly" in text or "read-only" in text:
         return StorageError("storage.read_only", text)
-    if "disk i/o" in text or "unable to open" in text:
+    if "disk i/o" in text or "unable to open" in text or "could not connect" in text:
         return StorageError("storage.io", text)
     return None
 
@@ -117,16 +129,16 @@ class Database:
         try:
             with self._reads() as session:
                 yield session
-        except OperationalError as exc:
-            raise _storage_error(exc) or exc from exc
+        except DBAPIError as exc:
+            raise storage_error(exc) or exc from exc
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         try:
             with self._writes.begin() as session:
                 yield session
-        except OperationalError as exc:
-            raise _storage_error(exc) or exc from exc
+        except DBAPIError as exc:
+            raise storage_error(exc) or exc from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

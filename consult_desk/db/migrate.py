@@ -90,7 +90,7 @@ def pending_revisions(engine: Engine) -> list[str]:
 
 
 @contextmanager
-def _sqlite_migration_mode(connection: Connection) -> Iterator[None]:
+def sqlite_migration_mode(connection: Connection) -> Iterator[None]:
     # Batch mode recreates tables; with foreign keys on, dropping a parent table would
     # cascade-delete or block on child rows. The pragma only works outside a transaction.
     raw = connection.connection.dbapi_connection
@@ -107,21 +107,27 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
     """Run the migrations in one transaction; on SQLite check foreign keys before committing."""
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
-            with _sqlite_migration_mode(connection), connection.begin():
+            with sqlite_migration_mode(connection), connection.begin():
                 command.upgrade(alembic_config(connection), revision)
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise SchemaError("schema.foreign_key_check", repr(broken[:5]))
+                check_foreign_keys(connection)
         else:
             with connection.begin():
                 command.upgrade(alembic_config(connection), revision)
 
 
+def check_foreign_keys(connection: Connection) -> None:
+    """Inside a migration's transaction on SQLite: refuse (and so roll back) broken links."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise SchemaError("schema.foreign_key_check", repr(broken[:5]))
+
+
 def downgrade(engine: Engine, revision: str) -> None:
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
-            with _sqlite_migration_mode(connection), connection.begin():
+            with sqlite_migration_mode(connection), connection.begin():
                 command.downgrade(alembic_config(connection), revision)
+                check_foreign_keys(connection)
         else:
             with connection.begin():
                 command.downgrade(alembic_config(connection), revision)

@@ -118,7 +118,13 @@ class Staff(Tracked, Base):
     name: Mapped[str] = mapped_column(String(100))
     name_kana: Mapped[str] = mapped_column(String(100), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id, never plain text
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Failed sign-ins in a row; each one beyond the third doubles the wait before the next try.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A consultant may be granted the right to see loan amounts.
+    loan_amount_grant: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", foreign_keys="StaffRole.staff_id"
     )
@@ -270,6 +276,7 @@ class Business(Tracked, Base):
         # Keyset paging orders by (key, id); each sortable key has a composite index.
         Index("ix_business_sort_key_id", "sort_key", "id"),
         Index("ix_business_area_sort_key", "area", "sort_key", "id"),
+        Index("ix_business_kind_sort_key", "kind", "sort_key", "id"),
         Index("ix_business_updated_at_id", "updated_at", "id"),
     )
 
@@ -310,6 +317,8 @@ class Business(Tracked, Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # in the trash since
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
 
 
@@ -403,6 +412,8 @@ class Consultation(Tracked, Base):
     done_on: Mapped[date | None] = mapped_column(Date)
     done_note: Mapped[str] = mapped_column(Text, default="")
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # in the trash since
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     topics: Mapped[list[ConsultationTopicLink]] = relationship(cascade="all, delete-orphan")
     initiatives: Mapped[list[ConsultationInitiative]] = relationship(cascade="all, delete-orphan")

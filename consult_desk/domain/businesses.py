@@ -50,6 +50,20 @@ class Residence(StrEnum):
 CHIYODA_POSTAL_PREFIXES = ("100", "101", "102")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_TEXT = 200
+# The longest value each text field may hold (the columns' sizes).
+MAX_LENGTHS = {
+    "name": 200,
+    "name_kana": 200,
+    "address": 300,
+    "phone": 30,
+    "email": 200,
+    "representative_name": 100,
+    "representative_address": 300,
+    "representative_phone": 30,
+    "chokai_name": 100,
+}
+MAX_YEN = 10**15  # far above any business's capital, far below the column's limit
+MAX_EMPLOYEES = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +119,11 @@ class BusinessInput:
         found: list[FieldError] = []
         if not self.name:
             found.append(FieldError("name", "required"))
-        elif len(self.name) > MAX_TEXT:
-            found.append(FieldError("name", "too_long"))
-        if len(self.name_kana) > MAX_TEXT:
-            found.append(FieldError("name_kana", "too_long"))
+        found += [
+            FieldError(name, "too_long")
+            for name, limit in MAX_LENGTHS.items()
+            if len(getattr(self, name)) > limit
+        ]
         if self.kind not in set(BusinessKind):
             found.append(FieldError("kind", "invalid_choice"))
         if self.corporate_number:
@@ -130,8 +145,12 @@ class BusinessInput:
             found.append(FieldError("representative_residence", "invalid_choice"))
         if self.capital is not None and self.capital < 0:
             found.append(FieldError("capital", "negative"))
+        elif self.capital is not None and self.capital > MAX_YEN:
+            found.append(FieldError("capital", "too_large"))
         if self.employees is not None and self.employees < 0:
             found.append(FieldError("employees", "negative"))
+        elif self.employees is not None and self.employees > MAX_EMPLOYEES:
+            found.append(FieldError("employees", "too_large"))
         if self.founded_on is not None and self.founded_on > today:
             found.append(FieldError("founded_on", "date.future"))
         if self.in_ward_since is not None and self.in_ward_since > today:

@@ -57,6 +57,10 @@ class ConsultationInput:
             found.append(FieldError("business_id", "consultation.business_or_prospect"))
         if self.business_id is not None and self.prospect_name:
             found.append(FieldError("prospect_name", "consultation.both_business_and_prospect"))
+        if len(self.prospect_name) > 100:
+            found.append(FieldError("prospect_name", "too_long"))
+        if len(self.prospect_contact) > 200:
+            found.append(FieldError("prospect_contact", "too_long"))
         if self.minutes is not None and not 0 < self.minutes <= MAX_MINUTES:
             found.append(FieldError("minutes", "minutes.range"))
         if self.primary_topic_id is not None and self.primary_topic_id not in self.topic_ids:

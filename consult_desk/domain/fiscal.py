@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,3 +140,16 @@ def format_yen(amount: int | None) -> str:
     if amount is None:
         return ""
     return f"{amount:,}円"
+
+
+JST = timezone(timedelta(hours=9), "JST")  # Japan has no daylight saving time
+
+
+def japan_time(moment: datetime) -> datetime:
+    """A stored UTC timestamp as Japan time, whatever the PC's own time zone."""
+    return moment.astimezone(JST)
+
+
+def japan_today() -> date:
+    """Today's date in Japan (the ward's calendar), whatever the PC's own time zone."""
+    return datetime.now(JST).date()

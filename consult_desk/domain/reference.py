@@ -3,28 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Role(StrEnum):
-    CONSULTANT = "consultant"
-    LOAN_OFFICER = "loan_officer"
-    MANAGER = "manager"
-    ADMIN = "admin"
-    AUDITOR = "auditor"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.CONSULTANT: "相談員",
-    Role.LOAN_OFFICER: "融資担当",
-    Role.MANAGER: "管理職",
-    Role.ADMIN: "管理者",
-    Role.AUDITOR: "監査",
-}
+from consult_desk.domain.permissions import Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_desk.db.base import utcnow
+from consult_desk.db.dialect import lock_audit_chain
 from consult_desk.db.models import AuditLog
 
 
@@ -58,6 +59,7 @@ def record(
     changes: dict[str, Any] | None = None,
 ) -> None:
     """Append an entry in the caller's transaction, chained to the previous entry."""
+    lock_audit_chain(session)
     last = session.execute(select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).scalar()
     entry = AuditLog(
         occurred_at=utcnow().replace(microsecond=0),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,7 @@ from consult_desk.domain.businesses import (
     postal_code_error,
 )
 from consult_desk.domain.errors import Conflict, FieldError, NotFound, ValidationError
+from consult_desk.domain.permissions import MASK, Action, Kind, Principal
 from consult_desk.domain.sme import SmeCategory, SmeStatus, default_sme_category, sme_status
 from consult_desk.domain.text import digits_only, kana_key, search_key
 from consult_desk.services import audit
@@ -61,7 +62,7 @@ def _sort_keys(sort: BusinessSort) -> list[SortKey]:
 
 def _conditions(query: BusinessQuery) -> list[ColumnElement[bool]]:
     b = BusinessModel
-    found: list[ColumnElement[bool]] = []
+    found: list[ColumnElement[bool]] = [b.deleted_at.is_(None)]
     if query.archived is not None:
         found.append(b.archived.is_(query.archived))
     if query.kind:
@@ -93,13 +94,15 @@ class BusinessService:
     - ``page`` returns the rows after a cursor row in the query's order (keyset paging).
     """
 
-    def __init__(self, db: Database, actor_id: int | None = None) -> None:
+    def __init__(self, db: Database, principal: Principal) -> None:
         self._db = db
-        self._actor_id = actor_id
+        self._principal = principal
+        self._actor_id = principal.staff_id
 
     # --- writes ---------------------------------------------------------------------------
 
     def add(self, value: BusinessInput, *, today: date | None = None) -> int:
+        self._principal.require(Kind.BUSINESS, Action.CREATE)
         value = value.normalized()
         with self._db.write() as session:
             self._validate(session, value, today=today, exclude_id=None)
@@ -121,14 +124,23 @@ class BusinessService:
         self, business_id: int, version: int, value: BusinessInput, *, today: date | None = None
     ) -> int:
         """Save the user's edit of ``version``; returns the new version."""
+        self._principal.require(Kind.BUSINESS, Action.EDIT)
         value = value.normalized()
         with self._db.write() as session:
             business = self._load(session, business_id)
             if business.version != version:
                 raise Conflict(f"business {business_id}: {version} < {business.version}")
+            if not self._principal.sees_personal_data:
+                # The form showed these masked: keep what is stored, not the mask.
+                value = replace(
+                    value,
+                    representative_address=business.representative_address,
+                    representative_phone=business.representative_phone,
+                )
             self._validate(session, value, today=today, exclude_id=business_id)
             before = _snapshot(business)
-            self._apply(session, business, value)
+            with session.no_autoflush:  # one UPDATE, so the version moves on by one
+                self._apply(session, business, value)
             business.updated_by_id = self._actor_id
             business.updated_at = utcnow()  # a save always moves the version on
             self._flush(session)
@@ -143,6 +155,7 @@ class BusinessService:
             return business.version
 
     def archive(self, business_id: int, version: int, archived: bool = True) -> int:
+        self._principal.require(Kind.BUSINESS, Action.EDIT)
         with self._db.write() as session:
             business = self._load(session, business_id)
             if business.version != version:
@@ -165,9 +178,25 @@ class BusinessService:
 
     # --- reads ----------------------------------------------------------------------------
 
+    def delete(self, business_id: int, version: int) -> None:
+        """Move to the trash; an administrator can restore it."""
+        self._principal.require(Kind.BUSINESS, Action.DELETE)
+        with self._db.write() as session:
+            business = self._load(session, business_id)
+            if business.version != version:
+                raise Conflict(f"business {business_id}: {version} < {business.version}")
+            business.deleted_at = utcnow()
+            business.deleted_by_id = self._actor_id
+            self._flush(session)
+            audit.record(session, self._actor_id, "delete", RECORD_KIND, business_id)
+
     def get(self, business_id: int) -> Business:
+        self._principal.require(Kind.BUSINESS, Action.READ)
         with self._db.read() as session:
             business = self._load(session, business_id)
+            value = BusinessInput(**{name: _value(business, name) for name in INPUT_FIELDS})
+            if not self._principal.sees_personal_data:
+                value = masked(value)
             town = session.get(Town, business.town_id) if business.town_id else None
             street = (
                 session.get(StreetAssociation, business.street_association_id)
@@ -177,7 +206,7 @@ class BusinessService:
             return Business(
                 id=business.id,
                 version=business.version,
-                input=BusinessInput(**{name: _value(business, name) for name in INPUT_FIELDS}),
+                input=value,
                 area=business.area,
                 sme_category=business.sme_category,
                 sme_status=SmeStatus(business.sme_status),
@@ -189,14 +218,19 @@ class BusinessService:
             )
 
     def find_by_corporate_number(self, corporate_number: str) -> int | None:
+        self._principal.require(Kind.BUSINESS, Action.READ)
         with self._db.read() as session:
             return session.execute(
-                select(BusinessModel.id).where(BusinessModel.corporate_number == corporate_number)
+                select(BusinessModel.id).where(
+                    BusinessModel.corporate_number == corporate_number,
+                    BusinessModel.deleted_at.is_(None),
+                )
             ).scalar()
 
     def page(
         self, query: BusinessQuery, after: BusinessRow | None = None, limit: int = 200
     ) -> list[BusinessRow]:
+        self._principal.require(Kind.BUSINESS, Action.READ)
         keys = _sort_keys(query.sort)
         stmt = self._rows_select(keys).where(*_conditions(query))
         if after is not None:
@@ -223,6 +257,7 @@ class BusinessService:
             ]
 
     def count(self, query: BusinessQuery) -> int:
+        self._principal.require(Kind.BUSINESS, Action.READ)
         stmt = select(func.count()).select_from(BusinessModel).where(*_conditions(query))
         with self._db.read() as session:
             return session.execute(stmt).scalar_one()
@@ -251,7 +286,7 @@ class BusinessService:
     @staticmethod
     def _load(session: Session, business_id: int) -> BusinessModel:
         business = session.get(BusinessModel, business_id)
-        if business is None:
+        if business is None or business.deleted_at is not None:
             raise NotFound(f"business {business_id}")
         return business
 
@@ -315,6 +350,15 @@ class BusinessService:
             business.area = value.area or Area.UNSET
         business.sort_key = kana_key(value.name_kana) or search_key(value.name)
         business.search_text = search_text(value)
+
+
+def masked(value: BusinessInput) -> BusinessInput:
+    """The representative's home address and personal phone hidden (personal data)."""
+    return replace(
+        value,
+        representative_address=MASK if value.representative_address else "",
+        representative_phone=MASK if value.representative_phone else "",
+    )
 
 
 def _value(business: BusinessModel, name: str) -> Any:

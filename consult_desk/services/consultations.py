@@ -28,6 +28,7 @@ from consult_desk.domain.consultations import (
     ConsultationRow,
 )
 from consult_desk.domain.errors import Conflict, FieldError, NotFound, ValidationError
+from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.text import normalize
 from consult_desk.services import audit
 from consult_desk.services.paging import SortKey, after_condition, like_pattern
@@ -56,7 +57,7 @@ _SCALAR_FIELDS = (
 
 def _conditions(query: ConsultationQuery) -> list[ColumnElement[bool]]:
     c = ConsultationModel
-    found: list[ColumnElement[bool]] = []
+    found: list[ColumnElement[bool]] = [c.deleted_at.is_(None)]
     if query.archived is not None:
         found.append(c.archived.is_(query.archived))
     if query.date_from:
@@ -101,11 +102,13 @@ class ConsultationService:
       version the user started from (``Conflict`` when someone saved in between).
     """
 
-    def __init__(self, db: Database, actor_id: int | None = None) -> None:
+    def __init__(self, db: Database, principal: Principal) -> None:
         self._db = db
-        self._actor_id = actor_id
+        self._principal = principal
+        self._actor_id = principal.staff_id
 
     def add(self, value: ConsultationInput, *, today: date | None = None) -> int:
+        self._principal.require(Kind.CONSULTATION, Action.CREATE)
         value = value.normalized()
         with self._db.write() as session:
             self._validate(session, value, today)
@@ -133,12 +136,14 @@ class ConsultationService:
         *,
         today: date | None = None,
     ) -> int:
+        self._principal.require(Kind.CONSULTATION, Action.EDIT)
         value = value.normalized()
         with self._db.write() as session:
             consultation = self._load(session, consultation_id, version)
-            self._validate(session, value, today)
+            self._validate(session, value, today, existing=consultation)
             before = _snapshot(consultation)
-            self._apply(session, consultation, value)
+            with session.no_autoflush:  # one UPDATE, so the version moves on by one
+                self._apply(session, consultation, value)
             consultation.updated_by_id = self._actor_id
             # Topic links live in other tables: touch the row so its version moves on too.
             consultation.updated_at = utcnow()
@@ -157,6 +162,7 @@ class ConsultationService:
         self, consultation_id: int, version: int, note: str = "", *, on: date | None = None
     ) -> int:
         """Close the follow-up of a consultation, with an optional note."""
+        self._principal.require(Kind.CONSULTATION, Action.EDIT)
         with self._db.write() as session:
             consultation = self._load(session, consultation_id, version)
             before = _snapshot(consultation)
@@ -176,6 +182,7 @@ class ConsultationService:
             return consultation.version
 
     def archive(self, consultation_id: int, version: int, archived: bool = True) -> int:
+        self._principal.require(Kind.CONSULTATION, Action.EDIT)
         with self._db.write() as session:
             consultation = self._load(session, consultation_id, version)
             if consultation.archived == archived:
@@ -193,10 +200,21 @@ class ConsultationService:
             )
             return consultation.version
 
+    def delete(self, consultation_id: int, version: int) -> None:
+        """Move to the trash; an administrator can restore it."""
+        self._principal.require(Kind.CONSULTATION, Action.DELETE)
+        with self._db.write() as session:
+            consultation = self._load(session, consultation_id, version)
+            consultation.deleted_at = utcnow()
+            consultation.deleted_by_id = self._actor_id
+            self._flush(session)
+            audit.record(session, self._actor_id, "delete", RECORD_KIND, consultation_id)
+
     def get(self, consultation_id: int) -> Consultation:
+        self._principal.require(Kind.CONSULTATION, Action.READ)
         with self._db.read() as session:
             c = session.get(ConsultationModel, consultation_id)
-            if c is None:
+            if c is None or c.deleted_at is not None:
                 raise NotFound(f"consultation {consultation_id}")
             topics = session.execute(
                 select(
@@ -239,6 +257,7 @@ class ConsultationService:
     def page(
         self, query: ConsultationQuery, after: ConsultationRow | None = None, limit: int = 200
     ) -> list[ConsultationRow]:
+        self._principal.require(Kind.CONSULTATION, Action.READ)
         c = ConsultationModel
         keys: list[SortKey] = [c.consulted_on, c.id]
         primary_topic = (
@@ -289,6 +308,7 @@ class ConsultationService:
             ]
 
     def count(self, query: ConsultationQuery) -> int:
+        self._principal.require(Kind.CONSULTATION, Action.READ)
         stmt = select(func.count()).select_from(ConsultationModel).where(*_conditions(query))
         with self._db.read() as session:
             return session.execute(stmt).scalar_one()
@@ -298,7 +318,7 @@ class ConsultationService:
     @staticmethod
     def _load(session: Session, consultation_id: int, version: int) -> ConsultationModel:
         consultation = session.get(ConsultationModel, consultation_id)
-        if consultation is None:
+        if consultation is None or consultation.deleted_at is not None:
             raise NotFound(f"consultation {consultation_id}")
         if consultation.version != version:
             raise Conflict(f"consultation {consultation_id}: {version} < {consultation.version}")
@@ -312,21 +332,30 @@ class ConsultationService:
             raise Conflict(str(exc)) from exc
 
     @staticmethod
-    def _validate(session: Session, value: ConsultationInput, today: date | None) -> None:
+    def _validate(
+        session: Session,
+        value: ConsultationInput,
+        today: date | None,
+        existing: ConsultationModel | None = None,
+    ) -> None:
+        """Rules for the value; an edit may keep a consultant who has since left, or a
+        business archived since (staff rotate; old records stay correctable)."""
         errors = value.errors(today)
+        kept_staff = existing is not None and existing.staff_id == value.staff_id
+        kept_business = existing is not None and existing.business_id == value.business_id
         channel = session.get(ConsultationChannel, value.channel_id)
         if channel is None:
             errors.append(FieldError("channel_id", "invalid_choice"))
         staff = session.get(Staff, value.staff_id)
         if staff is None:
             errors.append(FieldError("staff_id", "invalid_choice"))
-        elif not staff.active:
+        elif not staff.active and not kept_staff:
             errors.append(FieldError("staff_id", "staff.inactive"))
         if value.business_id is not None:
             business = session.get(BusinessModel, value.business_id)
-            if business is None:
+            if business is None or business.deleted_at is not None:
                 errors.append(FieldError("business_id", "invalid_choice"))
-            elif business.archived:
+            elif business.archived and not kept_business:
                 errors.append(FieldError("business_id", "business.archived"))
         if value.topic_ids:
             known = set(
@@ -378,7 +407,9 @@ def default_initiative(session: Session, value: ConsultationInput) -> int:
 
 def _snapshot(c: ConsultationModel) -> dict[str, Any]:
     values = {name: getattr(c, name) for name in _SCALAR_FIELDS}
-    values["topics"] = sorted((link.topic_id, link.is_primary) for link in c.topics).__repr__()
-    values["initiatives"] = sorted(link.initiative_id for link in c.initiatives).__repr__()
+    primary = [link.topic_id for link in c.topics if link.is_primary]
+    values["topic_ids"] = sorted(link.topic_id for link in c.topics)
+    values["primary_topic_id"] = primary[0] if primary else None
+    values["initiative_ids"] = sorted(link.initiative_id for link in c.initiatives)
     values.update(done=c.done, done_on=c.done_on, done_note=c.done_note)
     return values

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select
 
+from consult_desk.db.dialect import reset_id_sequences
 from consult_desk.db.engine import Database
 from consult_desk.db.models import (
     Business,
@@ -32,10 +34,12 @@ from consult_desk.db.models import (
 from consult_desk.domain.businesses import BusinessInput, BusinessKind, Residence
 from consult_desk.domain.corporate_number import make_corporate_number
 from consult_desk.domain.fiscal import fiscal_year, fiscal_year_range
+from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.sme import SmeCategory, default_sme_category, sme_status
 from consult_desk.domain.text import kana_key, search_key
 from consult_desk.services import audit
 from consult_desk.services.businesses import search_text
+from consult_desk.services.staff import PASSWORD_HASHER
 
 DEMO_STAFF = (
     # login, name, reading, roles
@@ -204,12 +208,17 @@ class DemoSummary:
     staff: int
     businesses: int
     consultations: int
-    password_note: str
 
 
 class DemoService:
-    def __init__(self, db: Database) -> None:
+    """Fills a database with demo rows; only an administrator (or set-up) may."""
+
+    def __init__(
+        self, db: Database, principal: Principal, hasher: PasswordHasher = PASSWORD_HASHER
+    ) -> None:
         self._db = db
+        self._principal = principal
+        self._hasher = hasher
 
     def fill(
         self,
@@ -218,14 +227,17 @@ class DemoService:
         businesses: int = 300,
         consultations_per_business: float = 3.0,
         anchor: date | None = None,
+        password: str | None = None,
     ) -> DemoSummary:
-        """Add demo staff, businesses and consultations over the last two 年度 to ``anchor``."""
+        """Add demo staff (one for every role, all with ``password`` if given), businesses and
+        consultations over the last two 年度 up to ``anchor``."""
+        self._principal.require(Kind.MASTER, Action.ADMINISTER)
         rng = random.Random(seed)
         anchor = anchor or date.today()
         start, _ = fiscal_year_range(fiscal_year(anchor) - 1)
         now = datetime.combine(anchor, time(9), tzinfo=UTC)
         with self._db.write() as session:
-            staff_ids = self._staff(session, now)
+            staff_ids = self._staff(session, now, password)
             towns = session.execute(select(Town.id, Town.name, Town.postal_code, Town.area)).all()
             channels = dict(
                 session.execute(select(ConsultationChannel.name, ConsultationChannel.id)).all()
@@ -269,23 +281,33 @@ class DemoService:
                 consultations_per_business,
                 now,
             )
+            # Ids were given explicitly (to link rows in bulk): move PostgreSQL's sequences on.
+            reset_id_sequences(session, ("business", "consultation"))
             audit.record(
                 session,
-                staff_ids.get("demo-admin"),
+                self._principal.staff_id,
                 "import",
                 "demo",
                 None,
                 {"businesses": businesses, "consultations": count, "seed": seed},
             )
-        return DemoSummary(len(staff_ids), businesses, count, DEMO_PASSWORD_NOTE)
+        return DemoSummary(len(staff_ids), businesses, count)
 
-    @staticmethod
-    def _staff(session: Any, now: datetime) -> dict[str, int]:
+    def _staff(self, session: Any, now: datetime, password: str | None) -> dict[str, int]:
         existing = dict(session.execute(select(Staff.login, Staff.id)).all())
+        hashed = self._hasher.hash(password) if password else None
         for login, name, kana, roles in DEMO_STAFF:
             if login in existing:
                 continue
-            staff = Staff(login=login, name=name, name_kana=kana, created_at=now, updated_at=now)
+            staff = Staff(
+                login=login,
+                name=name,
+                name_kana=kana,
+                created_at=now,
+                updated_at=now,
+                password_hash=hashed,
+                password_changed_at=now if hashed else None,
+            )
             staff.roles = [StaffRole(role=r) for r in roles]
             session.add(staff)
             session.flush()
@@ -389,12 +411,6 @@ class DemoService:
         return total
 
 
-DEMO_PASSWORD_NOTE = (
-    "デモ用の職員アカウントです（サインイン機能は今後の版で有効になります）。"
-    "実データには使わないでください。"
-)
-
-
 def _business(
     rng: random.Random,
     business_id: int,
@@ -409,11 +425,14 @@ def _business(
     surname, surname_kana = rng.choice(_SURNAMES)
     town = rng.choice(towns)
     if kind is BusinessKind.CORPORATION:
-        form = rng.choice(("株式会社", "株式会社", "有限会社", "合同会社"))
+        form, form_code = rng.choice(
+            (("株式会社", "01"), ("株式会社", "01"), ("有限会社", "02"), ("合同会社", "03"))
+        )
         name, kana = f"{form}{stem}{trade}", f"{stem_kana}{trade_kana}"
-        # Tokyo registry office 0100, kind 01 (株式会社), a serial: a valid, unique 法人番号.
+        # Tokyo registry office 0100, the company form's code and a serial: a valid, unique
+        # 法人番号 shaped like a real one.
         while True:
-            number = make_corporate_number(f"010001{rng.randrange(1_000_000):06d}")
+            number = make_corporate_number(f"0100{form_code}{rng.randrange(1_000_000):06d}")
             if number not in used_numbers:
                 used_numbers.add(number)
                 break
@@ -423,7 +442,9 @@ def _business(
         number, capital = None, None
     if kind is BusinessKind.PROSPECTIVE:
         name, kana = f"{surname} {rng.choice(_GIVEN)}（{trade}開業予定）", f"{surname_kana}"
-    employees = rng.choice((0, 1, 2, 3, 5, 8, 12, 20, 35, 60, 120))
+    employees: int | None = rng.choice((0, 1, 2, 3, 5, 8, 12, 20, 35, 60, 120))
+    if kind is BusinessKind.PROSPECTIVE:
+        employees = None  # not founded yet: no size to judge
     category = default_sme_category(jsic)
     founded = anchor - timedelta(days=rng.randrange(200, 365 * 40))
     address = f"千代田区{town.name}{rng.randint(1, 3)}-{rng.randint(1, 20)}-{rng.randint(1, 12)}"
@@ -455,7 +476,7 @@ def _business(
         "representative_address": "",
         "representative_phone": "",
         "capital": capital,
-        "employees": employees if kind is not BusinessKind.PROSPECTIVE else None,
+        "employees": employees,
         "founded_on": founded if kind is not BusinessKind.PROSPECTIVE else None,
         "in_ward_since": founded if kind is not BusinessKind.PROSPECTIVE else None,
         "chokai_name": f"{town.name}町会" if rng.random() < 0.4 else "",

@@ -33,9 +33,13 @@ class MaintenanceService:
     def state(self) -> SchemaState:
         return schema_state(self._db.engine)
 
-    def upgrade(self) -> Path | None:
+    @property
+    def is_sqlite(self) -> bool:
+        return self._db.dialect == "sqlite"
+
+    def upgrade(self, *, allow_upgrade: bool = True) -> Path | None:
         """Bring the database to this build's schema (backing up an SQLite file first)."""
-        return open_or_upgrade(self._db.engine)
+        return open_or_upgrade(self._db.engine, allow_upgrade=allow_upgrade)
 
     def backup(self, target: Path | None = None) -> Path:
         return backup_sqlite(self._db.engine, target, label="manual")

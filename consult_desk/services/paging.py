@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import ColumnElement, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 # A column the list is ordered by; the last one of a sort is always the id.
@@ -19,7 +19,9 @@ def after_condition(
     non-null, because a comparison with NULL is unknown and such rows would vanish.
     """
     left = tuple_(*keys)
-    right = tuple_(*cursor)
+    # Bind each value with its column's type: an aware UTC datetime bound untyped would be
+    # compared as timestamptz on PostgreSQL and shift by the session's time zone.
+    right = tuple_(*(literal(value, key.type) for key, value in zip(keys, cursor, strict=True)))
     return left < right if descending else left > right
 
 

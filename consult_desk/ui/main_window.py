@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -13,20 +13,40 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.businesses import BusinessService
+from consult_desk.services.history import HistoryService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.pages.business_list import BusinessListPage
 from consult_desk.ui.pages.pending import PendingPage
 from consult_desk.ui.pages.plan import PlanPage
+from consult_desk.ui.pages.settings import SettingsPage, SettingsServices
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """What the window needs, built by app.py (the composition root)."""
+    """What the window needs, built by app.py (the composition root) for one principal."""
 
+    principal: Principal
     businesses: BusinessService
     reference: ReferenceService
+    history: HistoryService
+    settings: SettingsServices
     location: str  # the database, as shown in the status bar
+
+
+# What a role must be allowed to read to see each page (None: everyone).
+PAGE_NEEDS: dict[str, Kind | None] = {
+    "ダッシュボード": None,
+    "事業者": Kind.BUSINESS,
+    "相談記録": Kind.CONSULTATION,
+    "融資あっせん": Kind.LOAN,
+    "専門家派遣": Kind.DISPATCH,
+    "商店街支援": Kind.STREET,
+    "施策": None,
+    "帳票": Kind.REPORT,
+    "設定": None,
+}
 
 
 PENDING = {
@@ -42,8 +62,6 @@ PENDING = {
     "商店街支援": "商店街（振興組合・商店会）の記録、イベント支援、補助金の申請から支払まで"
     "をここで管理します。",
     "帳票": "事業者別・施策別・月次・年度の報告書（PDF / Excel / JSON）をここで作成します。",
-    "設定": "職員アカウントと権限、マスタデータ（融資制度・金融機関など）、バックアップと復元を"
-    "ここで管理します。",
 }
 PAGE_ORDER = (
     "ダッシュボード",
@@ -59,21 +77,39 @@ PAGE_ORDER = (
 
 
 class MainWindow(QMainWindow):
+    """Navigation on the left, one page per area; a role only gets the pages it may read."""
+
+    restored = Signal()  # a backup was restored: the application must close
+
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        principal = services.principal
         self.setWindowTitle(self.tr("consult-desk — 千代田区 中小企業支援 相談・案件管理"))
         self.resize(1280, 800)
 
-        self.business_list = BusinessListPage(services.businesses, services.reference)
+        self.page_names = [
+            name
+            for name in PAGE_ORDER
+            if (kind := PAGE_NEEDS[name]) is None or principal.can(kind, Action.READ)
+        ]
+        built: dict[str, QWidget] = {}
+        if "事業者" in self.page_names:
+            self.business_list = BusinessListPage(
+                services.businesses, services.reference, services.history, principal
+            )
+            built["事業者"] = self.business_list
         self.plan_page = PlanPage(services.reference)
-        built: dict[str, QWidget] = {"事業者": self.business_list, "施策": self.plan_page}
+        built["施策"] = self.plan_page
+        self.settings_page = SettingsPage(services.settings)
+        self.settings_page.restored.connect(self.restored)
+        built["設定"] = self.settings_page
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(170)
         self.navigation.setIconSize(QSize(0, 0))
         self.pages = QStackedWidget()
-        for number, name in enumerate(PAGE_ORDER, start=1):
+        for number, name in enumerate(self.page_names, start=1):
             self.navigation.addItem(name)
             self.pages.addWidget(built.get(name) or PendingPage(name, PENDING[name]))
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda n=number: self.show_page(n - 1))
@@ -86,13 +122,21 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.navigation)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
-        self.statusBar().addPermanentWidget(QLabel(self.tr("データベース: ") + services.location))
-        self.show_page(PAGE_ORDER.index("事業者"))
+        self.statusBar().addPermanentWidget(
+            QLabel(
+                self.tr("{0} さん（{1}）　データベース: {2}").format(
+                    principal.name,
+                    "・".join(r.label for r in sorted(principal.roles)),
+                    services.location,
+                )
+            )
+        )
+        self.show_page(self.page_names.index("事業者") if "事業者" in self.page_names else 0)
 
     def show_page(self, index: int) -> None:
         self.navigation.setCurrentRow(index)
 
     def page_named(self, name: str) -> QWidget:
-        page = self.pages.widget(PAGE_ORDER.index(name))
+        page = self.pages.widget(self.page_names.index(name))
         assert page is not None
         return page

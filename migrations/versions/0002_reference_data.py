@@ -4,11 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-28
 
-Loads resources/reference/*.json. The data stays editable master data afterwards; later
-changes to the shipped files arrive as their own migrations.
+Loads migrations/data/0002/*.json (a frozen copy of resources/reference/ at this revision).
+The data stays editable master data afterwards.
 """
 
-import importlib.resources
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -39,8 +38,9 @@ def _stamped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _load(name: str) -> Any:
-    packaged = Path(str(importlib.resources.files("consult_desk"))) / "resources" / "reference"
-    folder = packaged if packaged.is_dir() else Path(__file__).parents[2] / "resources/reference"
+    # This revision's own copy of the data: later edits of resources/reference/ must not
+    # change what 0002 inserts on a new database (they arrive as migrations of their own).
+    folder = Path(__file__).resolve().parent.parent / "data" / "0002"
     return json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
 
 
@@ -228,9 +228,20 @@ def upgrade() -> None:
         ],
     )
 
+    # The plan rows were inserted with explicit ids: move PostgreSQL's sequences past them.
+    if op.get_bind().dialect.name == "postgresql":
+        for table in ("basic_policy", "policy", "initiative"):
+            op.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT MAX(id) FROM {table}) + 1, false)"
+                )
+            )
+
 
 def downgrade() -> None:
-    # Only reference rows that no record uses can go; a used one makes the FK check fail loudly.
+    # Only reference rows that no record uses can go: on SQLite the foreign-key check after the
+    # downgrade (db/migrate.py) refuses and rolls back; PostgreSQL refuses at once.
     for table in (
         "support_kind",
         "loan_status",

@@ -10,6 +10,7 @@ from consult_desk.db.models import AuditLog
 from consult_desk.db.models import Business as BusinessModel
 from consult_desk.domain.businesses import BusinessInput, BusinessQuery, BusinessSort
 from consult_desk.domain.errors import Conflict, NotFound, ValidationError
+from consult_desk.domain.permissions import Principal
 from consult_desk.domain.sme import SmeStatus
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.reference import ReferenceService
@@ -24,8 +25,8 @@ def _town(db: Database, name: str) -> int:
     return next(t.id for t in ReferenceService(db).towns() if t.name == name)
 
 
-def test_add_and_get_round_trip_normalises_input(db: Database) -> None:
-    service = BusinessService(db)
+def test_add_and_get_round_trip_normalises_input(db: Database, admin: Principal) -> None:
+    service = BusinessService(db, admin)
     kanda = _town(db, "神田錦町")
 
     business_id = service.add(
@@ -53,8 +54,8 @@ def test_add_and_get_round_trip_normalises_input(db: Database) -> None:
     assert got.version == 1
 
 
-def test_invalid_business_is_not_saved(db: Database) -> None:
-    service = BusinessService(db)
+def test_invalid_business_is_not_saved(db: Database, admin: Principal) -> None:
+    service = BusinessService(db, admin)
 
     with pytest.raises(ValidationError) as raised:
         service.add(BusinessInput(name=" ", corporate_number="1180301018772", capital=-1))
@@ -67,8 +68,8 @@ def test_invalid_business_is_not_saved(db: Database) -> None:
     assert _count(db) == 0
 
 
-def test_duplicate_corporate_number_is_a_validation_error(db: Database) -> None:
-    service = BusinessService(db)
+def test_duplicate_corporate_number_is_a_validation_error(db: Database, admin: Principal) -> None:
+    service = BusinessService(db, admin)
     service.add(BusinessInput(name="国税庁", corporate_number="7000012050002"))
 
     with pytest.raises(ValidationError) as raised:
@@ -78,8 +79,10 @@ def test_duplicate_corporate_number_is_a_validation_error(db: Database) -> None:
     assert _count(db) == 1
 
 
-def test_postal_code_of_another_town_is_rejected_but_a_building_code_is_not(db: Database) -> None:
-    service = BusinessService(db)
+def test_postal_code_of_another_town_is_rejected_but_a_building_code_is_not(
+    db: Database, admin: Principal
+) -> None:
+    service = BusinessService(db, admin)
     marunouchi = _town(db, "丸の内")
 
     with pytest.raises(ValidationError) as raised:
@@ -90,16 +93,18 @@ def test_postal_code_of_another_town_is_rejected_but_a_building_code_is_not(db: 
     assert service.get(building).input.postal_code == "1006990"
 
 
-def test_future_founding_date_is_refused(db: Database) -> None:
+def test_future_founding_date_is_refused(db: Database, admin: Principal) -> None:
     with pytest.raises(ValidationError) as raised:
-        BusinessService(db).add(
+        BusinessService(db, admin).add(
             BusinessInput(name="A", founded_on=date(2030, 1, 1)), today=date(2026, 11, 28)
         )
     assert raised.value.codes() == {"founded_on": "date.future"}
 
 
-def test_update_with_a_stale_version_is_a_conflict_and_changes_nothing(db: Database) -> None:
-    service = BusinessService(db)
+def test_update_with_a_stale_version_is_a_conflict_and_changes_nothing(
+    db: Database, admin: Principal
+) -> None:
+    service = BusinessService(db, admin)
     business_id = service.add(BusinessInput(name="千代田商店"))
     mine = service.get(business_id)
     theirs = service.get(business_id)
@@ -112,8 +117,8 @@ def test_update_with_a_stale_version_is_a_conflict_and_changes_nothing(db: Datab
     assert service.get(business_id).version == 2
 
 
-def test_update_may_keep_its_own_corporate_number(db: Database) -> None:
-    service = BusinessService(db)
+def test_update_may_keep_its_own_corporate_number(db: Database, admin: Principal) -> None:
+    service = BusinessService(db, admin)
     business_id = service.add(BusinessInput(name="A", corporate_number="7000012050002"))
 
     version = service.update(
@@ -123,8 +128,8 @@ def test_update_may_keep_its_own_corporate_number(db: Database) -> None:
     assert version == 2
 
 
-def test_archive_hides_from_default_list(db: Database) -> None:
-    service = BusinessService(db)
+def test_archive_hides_from_default_list(db: Database, admin: Principal) -> None:
+    service = BusinessService(db, admin)
     kept = service.add(BusinessInput(name="残る"))
     gone = service.add(BusinessInput(name="消える"))
 
@@ -135,13 +140,13 @@ def test_archive_hides_from_default_list(db: Database) -> None:
     assert service.count(BusinessQuery(archived=None)) == 2
 
 
-def test_missing_business_is_not_found(db: Database) -> None:
+def test_missing_business_is_not_found(db: Database, admin: Principal) -> None:
     with pytest.raises(NotFound):
-        BusinessService(db).get(999)
+        BusinessService(db, admin).get(999)
 
 
-def test_every_write_is_audited(db: Database) -> None:
-    service = BusinessService(db, actor_id=None)
+def test_every_write_is_audited(db: Database, admin: Principal) -> None:
+    service = BusinessService(db, admin)
     business_id = service.add(BusinessInput(name="A"))
     service.update(business_id, 1, BusinessInput(name="B"))
     service.archive(business_id, 2)
@@ -158,9 +163,9 @@ def test_every_write_is_audited(db: Database) -> None:
 @pytest.mark.parametrize("sort", list(BusinessSort))
 @pytest.mark.parametrize("descending", [False, True])
 def test_keyset_pages_cover_every_row_once_in_order(
-    db: Database, sort: BusinessSort, descending: bool
+    db: Database, admin: Principal, sort: BusinessSort, descending: bool
 ) -> None:
-    service = BusinessService(db)
+    service = BusinessService(db, admin)
     towns = ReferenceService(db).towns()
     for i in range(23):
         service.add(
@@ -187,8 +192,8 @@ def test_keyset_pages_cover_every_row_once_in_order(
 
 
 @pytest.mark.parametrize("typed", ["ちよだ", "チヨダ", "ﾁﾖﾀﾞ", "ＣＨＩＹＯＤＡ", "chiyoda"])
-def test_search_is_width_and_kana_insensitive(db: Database, typed: str) -> None:
-    service = BusinessService(db)
+def test_search_is_width_and_kana_insensitive(db: Database, admin: Principal, typed: str) -> None:
+    service = BusinessService(db, admin)
     service.add(BusinessInput(name="チヨダ物産", name_kana="チヨダブッサン"))
     service.add(BusinessInput(name="Chiyoda Trading", name_kana="チヨダトレーディング"))
     service.add(BusinessInput(name="神田書店", name_kana="カンダショテン"))
@@ -201,8 +206,8 @@ def test_search_is_width_and_kana_insensitive(db: Database, typed: str) -> None:
         assert names == {"チヨダ物産", "Chiyoda Trading"}
 
 
-def test_search_matches_corporate_number_and_phone_digits(db: Database) -> None:
-    service = BusinessService(db)
+def test_search_matches_corporate_number_and_phone_digits(db: Database, admin: Principal) -> None:
+    service = BusinessService(db, admin)
     service.add(BusinessInput(name="A", corporate_number="7000012050002", phone="03-3264-2111"))
     service.add(BusinessInput(name="B", phone="03-5211-4111"))
 
@@ -211,8 +216,8 @@ def test_search_matches_corporate_number_and_phone_digits(db: Database) -> None:
     assert service.count(BusinessQuery(text="%")) == 0  # LIKE wildcards are literal
 
 
-def test_filters_narrow_the_list(db: Database) -> None:
-    service = BusinessService(db)
+def test_filters_narrow_the_list(db: Database, admin: Principal) -> None:
+    service = BusinessService(db, admin)
     kojimachi = _town(db, "麹町")
     service.add(BusinessInput(name="A", town_id=kojimachi, jsic_major="E", capital=1_000_000))
     service.add(BusinessInput(name="B", area="区外", kind="sole_proprietor"))

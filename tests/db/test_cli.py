@@ -38,11 +38,23 @@ def _no_database_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every test passes --db (or sets the variable itself); a developer's own setting must
     # never point a test at a real database.
     monkeypatch.delenv("CONSULT_DESK_DB", raising=False)
+    # Commands on a database with accounts run as the demo administrator (see run()).
+    monkeypatch.setenv("CONSULT_DESK_PASSWORD", DEMO_PASSWORD)
+
+
+DEMO_PASSWORD = "demo-password-for-tests"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Run:
+    """main() as the demo administrator; ``demo`` gets a known password instead of a random
+    one. Set-up commands ignore --user while no account exists."""
     capsys.readouterr()  # drop anything printed before
-    code = main([str(a) for a in argv])
+    args = [str(a) for a in argv]
+    if "--user" not in args:
+        args = ["--user", "demo-admin", *args]
+    if "demo" in args:
+        args.append(f"--password={DEMO_PASSWORD}")
+    code = main(args)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -394,13 +406,14 @@ def test_db_check_detects_a_tampered_audit_entry(
     assert run(capsys, "--db", path, "demo", "--businesses", "3")[0] == 0
     code, out, _ = run(capsys, "--db", path, "db", "check")
     assert code == 0
-    assert "OK 監査ログ: 1 件" in out.splitlines()
-    [(entry_id, changes)] = query(path, "SELECT id, changes FROM audit_log")
+    # The demo import, then the sign-in of the check itself.
+    assert "OK 監査ログ: 2 件" in out.splitlines()
+    [(entry_id, changes)] = query(path, "SELECT id, changes FROM audit_log WHERE action='import'")
     assert changes != "{}"
 
     connection = sqlite3.connect(path)
     with connection:
-        connection.execute("UPDATE audit_log SET changes = '{}'")
+        connection.execute("UPDATE audit_log SET changes = '{}' WHERE id = ?", (entry_id,))
     connection.close()
 
     code, out, err = run(capsys, "--db", path, "db", "check")
@@ -408,7 +421,7 @@ def test_db_check_detects_a_tampered_audit_entry(
     assert code == 1
     assert err == ""
     lines = out.splitlines()
-    assert f"NG 監査ログ: 1 件、ID {entry_id} で改ざんを検出" in lines
+    assert f"NG 監査ログ: {entry_id} 件、ID {entry_id} で改ざんを検出" in lines
     assert "OK 整合性: ok" in lines  # only the audit chain is broken
 
 
@@ -551,11 +564,12 @@ def test_demo_if_empty_leaves_a_filled_database_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "desk.sqlite"
-    assert main(["--db", str(path), "demo", "--businesses", "5"]) == 0
+    assert run(capsys, "--db", path, "demo", "--businesses", "5")[0] == 0
     before = sqlite3.connect(path).execute("SELECT count(*) FROM business").fetchone()
 
-    assert main(["--db", str(path), "demo", "--if-empty", "--businesses", "5"]) == 0
+    code, out, _ = run(capsys, "--db", path, "demo", "--if-empty", "--businesses", "5")
 
     after = sqlite3.connect(path).execute("SELECT count(*) FROM business").fetchone()
+    assert code == 0
     assert before == after == (5,)
-    assert "追加しませんでした" in capsys.readouterr().out
+    assert "追加しませんでした" in out

@@ -8,6 +8,7 @@ from consult_desk.db.engine import Database
 from consult_desk.domain.businesses import BusinessInput
 from consult_desk.domain.consultations import ConsultationInput, ConsultationQuery
 from consult_desk.domain.errors import Conflict, ValidationError
+from consult_desk.domain.permissions import Principal
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.reference import ReferenceService
@@ -16,7 +17,7 @@ TODAY = date(2026, 11, 28)
 
 
 @pytest.fixture
-def refs(db: Database) -> ReferenceService:
+def refs(db: Database, admin: Principal) -> ReferenceService:
     return ReferenceService(db)
 
 
@@ -33,10 +34,10 @@ def _initiative(refs: ReferenceService, code: str) -> int:
 
 
 def test_initiative_defaults_from_primary_topic(
-    db: Database, refs: ReferenceService, staff_id: int
+    db: Database, admin: Principal, refs: ReferenceService, staff_id: int
 ) -> None:
-    service = ConsultationService(db, actor_id=staff_id)
-    business = BusinessService(db).add(BusinessInput(name="神田青果"))
+    service = ConsultationService(db, admin)
+    business = BusinessService(db, admin).add(BusinessInput(name="神田青果"))
     finance, sales = _topic(refs, "資金繰り"), _topic(refs, "販路拡大")
 
     first = service.add(
@@ -65,8 +66,10 @@ def test_initiative_defaults_from_primary_topic(
     assert service.get(second).initiative_codes == ("1-2-2",)
 
 
-def test_explicit_initiatives_win(db: Database, refs: ReferenceService, staff_id: int) -> None:
-    service = ConsultationService(db)
+def test_explicit_initiatives_win(
+    db: Database, admin: Principal, refs: ReferenceService, staff_id: int
+) -> None:
+    service = ConsultationService(db, admin)
     chosen = (_initiative(refs, "1-1-1"), _initiative(refs, "1-3-2"))
 
     cid = service.add(
@@ -85,9 +88,9 @@ def test_explicit_initiatives_win(db: Database, refs: ReferenceService, staff_id
 
 
 def test_bad_consultation_lists_every_problem_and_saves_nothing(
-    db: Database, refs: ReferenceService, staff_id: int
+    db: Database, admin: Principal, refs: ReferenceService, staff_id: int
 ) -> None:
-    service = ConsultationService(db)
+    service = ConsultationService(db, admin)
 
     with pytest.raises(ValidationError) as raised:
         service.add(
@@ -113,9 +116,9 @@ def test_bad_consultation_lists_every_problem_and_saves_nothing(
 
 
 def test_update_keeps_links_and_detects_conflicts(
-    db: Database, refs: ReferenceService, staff_id: int
+    db: Database, admin: Principal, refs: ReferenceService, staff_id: int
 ) -> None:
-    service = ConsultationService(db)
+    service = ConsultationService(db, admin)
     finance, sales = _topic(refs, "資金繰り"), _topic(refs, "販路拡大")
     value = ConsultationInput(
         consulted_on=TODAY,
@@ -141,9 +144,9 @@ def test_update_keeps_links_and_detects_conflicts(
 
 
 def test_follow_ups_are_listed_until_done(
-    db: Database, refs: ReferenceService, staff_id: int
+    db: Database, admin: Principal, refs: ReferenceService, staff_id: int
 ) -> None:
-    service = ConsultationService(db)
+    service = ConsultationService(db, admin)
     cid = service.add(
         ConsultationInput(
             consulted_on=TODAY,
@@ -165,9 +168,9 @@ def test_follow_ups_are_listed_until_done(
 
 
 def test_pages_newest_first_with_filters(
-    db: Database, refs: ReferenceService, staff_id: int
+    db: Database, admin: Principal, refs: ReferenceService, staff_id: int
 ) -> None:
-    service = ConsultationService(db)
+    service = ConsultationService(db, admin)
     phone = _channel(refs, "電話")
     for day in range(1, 11):
         service.add(

@@ -6,16 +6,17 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from consult_desk.db.engine import Database
 from consult_desk.domain.businesses import BusinessInput, BusinessQuery
+from consult_desk.domain.permissions import Principal
 from consult_desk.services.businesses import BusinessService
-from consult_desk.ui.models import business_table
+from consult_desk.ui.models import paged_table
 from consult_desk.ui.models.business_table import COLUMNS, BusinessTableModel
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def businesses(db: Database) -> BusinessService:
-    service = BusinessService(db)
+def businesses(db: Database, admin: Principal) -> BusinessService:
+    service = BusinessService(db, admin)
     for i, (name, kana) in enumerate(
         [
             ("神田青果", "カンダセイカ"),
@@ -40,7 +41,7 @@ def _all_names(model: BusinessTableModel) -> list[str]:
 def test_sorted_model_passes_the_model_tester(
     businesses: BusinessService, qtmodeltester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(business_table, "PAGE_SIZE", 3)
+    monkeypatch.setattr(paged_table.PagedTableModel, "page_size", 3)
     model = BusinessTableModel(businesses)
     model.sort(0, Qt.SortOrder.DescendingOrder)  # reset first ...
 
@@ -54,7 +55,7 @@ def test_sorted_model_passes_the_model_tester(
 def test_filtered_model_passes_the_model_tester(
     businesses: BusinessService, qtmodeltester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(business_table, "PAGE_SIZE", 2)
+    monkeypatch.setattr(paged_table.PagedTableModel, "page_size", 2)
     model = BusinessTableModel(businesses)
     model.reload(BusinessQuery(area="区外"))
 
@@ -66,7 +67,7 @@ def test_filtered_model_passes_the_model_tester(
 def test_pages_arrive_as_the_view_asks(
     businesses: BusinessService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(business_table, "PAGE_SIZE", 3)
+    monkeypatch.setattr(paged_table.PagedTableModel, "page_size", 3)
     model = BusinessTableModel(businesses)
 
     model.fetchMore(QModelIndex())

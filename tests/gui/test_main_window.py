@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from consult_desk import app as app_module
 from consult_desk.db.engine import Database
 from consult_desk.domain.businesses import BusinessInput
+from consult_desk.domain.permissions import Principal
 from consult_desk.services.businesses import BusinessService
 from consult_desk.ui.main_window import PAGE_ORDER, MainWindow
 from consult_desk.ui.pages.pending import PendingPage
@@ -20,15 +21,15 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, db: Database) -> MainWindow:
-    service = BusinessService(db)
+def window(qtbot, db: Database, admin: Principal) -> MainWindow:
+    service = BusinessService(db, admin)
     for name, kana, cn in [
         ("チヨダ物産", "チヨダブッサン", "7000012050002"),
         ("株式会社ちよだ商会", "チヨダショウカイ", ""),
         ("神田書店", "カンダショテン", ""),
     ]:
         service.add(BusinessInput(name=name, name_kana=kana, corporate_number=cn))
-    window = app_module.build_window(db)
+    window = app_module.build_window(db, admin)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -48,8 +49,8 @@ def _wait_for_rows(qtbot, window: MainWindow, count: int) -> None:
 def test_navigation_lists_every_area_and_unbuilt_pages_say_so(window: MainWindow) -> None:
     names = [window.navigation.item(i).text() for i in range(window.navigation.count())]
 
-    assert names == list(PAGE_ORDER)
-    for name in ("ダッシュボード", "相談記録", "融資あっせん", "帳票", "設定"):
+    assert names == list(PAGE_ORDER)  # an administrator sees every area
+    for name in ("ダッシュボード", "相談記録", "融資あっせん", "帳票"):
         page = window.page_named(name)
         assert isinstance(page, PendingPage)
     assert window.pages.currentWidget() is window.business_list
@@ -110,7 +111,7 @@ def test_standard_buttons_are_japanese(qtbot) -> None:
 
 
 def test_a_database_from_a_newer_build_is_refused_with_a_message(
-    db: Database, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, admin: Principal, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with db.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")

@@ -12,15 +12,22 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from consult_desk.domain.businesses import Area, BusinessKind, BusinessQuery
+from consult_desk.domain.businesses import Area, BusinessKind, BusinessQuery, BusinessRow
+from consult_desk.domain.errors import DomainError
+from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.sme import SmeStatus
 from consult_desk.services.businesses import BusinessService
+from consult_desk.services.history import HistoryService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.ui.dialogs.history import HistoryDialog
+from consult_desk.ui.messages import error_text
 from consult_desk.ui.models.business_table import COLUMNS, BusinessTableModel
 
 SEARCH_DELAY_MS = 250  # wait for a pause in typing before querying
@@ -43,10 +50,14 @@ class BusinessListPage(QWidget):
         self,
         businesses: BusinessService,
         reference: ReferenceService,
+        history: HistoryService,
+        principal: Principal,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._businesses = businesses
+        self._history = history
+        self._principal = principal
         self.model = BusinessTableModel(businesses, self)
 
         title = QLabel(self.tr("事業者"))
@@ -105,10 +116,17 @@ class BusinessListPage(QWidget):
         for widget in (self.area_combo, self.kind_combo, self.jsic_combo, self.sme_combo):
             filters.addWidget(widget)
         filters.addWidget(self.archived_check)
+        self.history_button = QPushButton(self.tr("変更履歴…"))
+        self.history_button.setEnabled(False)
+        self.history_button.clicked.connect(self.show_history)
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.history_button.setEnabled(self.selected_row() is not None)
+        )
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.count_label)
+        top.addWidget(self.history_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(filters)
@@ -127,6 +145,32 @@ class BusinessListPage(QWidget):
 
         self.model.modelReset.connect(self._update_count)
         self._update_count()
+
+    def selected_row(self) -> BusinessRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def show_history(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        try:
+            version = self._businesses.get(row.id).version
+        except DomainError as error:
+            QMessageBox.warning(self, "consult-desk", error_text(error))
+            return
+        dialog = HistoryDialog(
+            self._history,
+            "business",
+            row.id,
+            row.name,
+            version,
+            can_edit=self._principal.can(Kind.BUSINESS, Action.EDIT),
+            parent=self,
+        )
+        dialog.exec()
+        if dialog.restored:
+            self.refresh()
 
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

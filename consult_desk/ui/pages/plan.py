@@ -1,5 +1,7 @@
 """施策: the ward's industry plan, 基本方針 → 個別方針 → 主な取組み with 所管 and text."""
 
+import html
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -79,9 +81,10 @@ class PlanPage(QWidget):
             return
         heading, owners, text = item.data(0, TEXT_ROLE)
         self.detail.clear()
-        self.detail.append(f"<h3>{heading}</h3>")
+        # The texts are editable master data: escape them before they become HTML.
+        self.detail.append(f"<h3>{html.escape(heading)}</h3>")
         if owners:
-            self.detail.append(f"<p><b>{self.tr('所管')}:</b> {owners}</p>")
+            self.detail.append(f"<p><b>{self.tr('所管')}:</b> {html.escape(owners)}</p>")
         for paragraph in text.split("\n"):
-            self.detail.append(f"<p>{paragraph}</p>")
+            self.detail.append(f"<p>{html.escape(paragraph)}</p>")
         self.detail.moveCursor(self.detail.textCursor().MoveOperation.Start)

@@ -1,0 +1,101 @@
+"""A table model that pages over a service: keyset pages fetched as the view scrolls."""
+
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush
+
+PAGE_SIZE = 200
+RowT = TypeVar("RowT")
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PagedTableModel(QAbstractTableModel, Generic[RowT]):
+    """Rows a page at a time.
+
+    - ``reset_rows`` empties the model; the view then asks ``fetchMore`` for the first page.
+    - ``fetchMore`` appends the rows after the last loaded one (keyset: no OFFSET).
+    - Cells are formatted once when a page arrives, so ``data`` only looks values up.
+    - Subclasses give the titles, how to fetch a page and how to format a row.
+    """
+
+    page_size = PAGE_SIZE
+
+    def __init__(self, titles: Sequence[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._titles = tuple(titles)
+        self._rows: list[RowT] = []
+        self._cells: list[tuple[str, ...]] = []
+        self._exhausted = False
+        self._fetching = False
+
+    # --- for subclasses -------------------------------------------------------------------
+
+    def fetch_page(self, after: RowT | None, limit: int) -> list[RowT]:
+        raise NotImplementedError
+
+    def format_row(self, row: RowT) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def foreground(self, row: RowT) -> QBrush | None:
+        return None
+
+    # --- for views and pages --------------------------------------------------------------
+
+    def row_at(self, row: int) -> RowT:
+        return self._rows[row]
+
+    def reset_rows(self, change: Callable[[], None] | None = None) -> None:
+        self.beginResetModel()
+        if change is not None:
+            change()
+        self._rows, self._cells, self._exhausted = [], [], False
+        self.endResetModel()
+
+    def fetch_all(self) -> None:
+        while self.canFetchMore(QModelIndex()):
+            self.fetchMore(QModelIndex())
+
+    # --- Qt model interface ---------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._titles)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cells[index.row()][index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self.foreground(self._rows[index.row()])
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._titles[section]
+        return None
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:
+        if parent.isValid() or self._fetching:  # row signals can re-enter fetchMore
+            return
+        self._fetching = True
+        try:
+            page = self.fetch_page(self._rows[-1] if self._rows else None, self.page_size)
+            self._exhausted = len(page) < self.page_size
+            if page:
+                first = len(self._rows)
+                self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+                self._rows.extend(page)
+                self._cells.extend(self.format_row(row) for row in page)
+                self.endInsertRows()
+        finally:
+            self._fetching = False

@@ -1,0 +1,464 @@
+"""The permission matrix, checked against every service method, and the audit trail's reach.
+
+``CALLS`` names every public method of every service that reads or changes records, with the
+permission it needs. Two generic tests keep it honest: every role is allowed exactly what the
+matrix says, and every mutating call writes an audit entry. A third test fails when a service
+gains a public method that is in neither ``CALLS`` nor ``EXEMPT``, so a new method cannot
+forget its check.
+"""
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from consult_desk.db.engine import Database
+from consult_desk.db.models import AuditLog, Staff, StaffRole
+from consult_desk.domain.businesses import BusinessInput, BusinessQuery
+from consult_desk.domain.consultations import ConsultationInput, ConsultationQuery
+from consult_desk.domain.permissions import (
+    MASK,
+    Action,
+    Kind,
+    PermissionDenied,
+    Principal,
+    Role,
+    allowed,
+)
+from consult_desk.services import (
+    audit_log,
+    backups,
+    businesses,
+    consultations,
+    demo,
+    history,
+    settings,
+    staff,
+)
+from consult_desk.services.audit_log import AuditLogService, AuditQuery
+from consult_desk.services.backups import BackupService
+from consult_desk.services.businesses import BusinessService
+from consult_desk.services.consultations import ConsultationService
+from consult_desk.services.demo import DemoService
+from consult_desk.services.history import HistoryService
+from consult_desk.services.reference import ReferenceService
+from consult_desk.services.settings import SettingsService
+from consult_desk.services.staff import NewStaff, StaffService
+
+TODAY = date(2026, 11, 28)
+
+
+@dataclass
+class World:
+    """Records every call can act on, created by an administrator."""
+
+    db: Database
+    admin: Principal
+    hasher: PasswordHasher
+    tmp: Path
+    business_id: int
+    consultation_id: int
+    channel_id: int
+    staff_id: int
+    audit_entry: int
+    backup: Path
+    trashed_id: int  # a consultation in the trash
+    other_staff_id: int  # a consultant the administrator can manage
+
+    def business_version(self) -> int:
+        return BusinessService(self.db, self.admin).get(self.business_id).version
+
+    def consultation_version(self) -> int:
+        return ConsultationService(self.db, self.admin).get(self.consultation_id).version
+
+    def consultation(self) -> ConsultationInput:
+        return ConsultationInput(
+            consulted_on=TODAY,
+            channel_id=self.channel_id,
+            staff_id=self.staff_id,
+            business_id=self.business_id,
+            summary="資金繰りの相談",
+        )
+
+
+@pytest.fixture
+def world(db: Database, admin: Principal, fast_hasher: PasswordHasher, tmp_path: Path) -> World:
+    business_id = BusinessService(db, admin).add(
+        BusinessInput(
+            name="神田青果",
+            representative_address="千代田区神田1-1",
+            representative_phone="090-1111-2222",
+        )
+    )
+    channel_id = int(ReferenceService(db).channels()[0].id)
+    consultation_id = ConsultationService(db, admin).add(
+        ConsultationInput(
+            consulted_on=TODAY,
+            channel_id=channel_id,
+            staff_id=admin.staff_id or 0,
+            business_id=business_id,
+        ),
+        today=TODAY,
+    )
+    with db.read() as session:
+        entry = session.execute(
+            select(func.max(AuditLog.id)).where(AuditLog.record_kind == "business")
+        ).scalar_one()
+    trashed = ConsultationService(db, admin)
+    trashed_id = trashed.add(
+        ConsultationInput(
+            consulted_on=TODAY,
+            channel_id=channel_id,
+            staff_id=admin.staff_id or 0,
+            prospect_name="削除済み",
+        ),
+        today=TODAY,
+    )
+    trashed.delete(trashed_id, 1)
+    other = StaffService(db, fast_hasher).add(
+        admin, NewStaff("other", "他の職員", (Role.CONSULTANT,), "sakura-password-1")
+    )
+    backup = BackupService(db, admin).make("manual")
+    return World(
+        db,
+        admin,
+        fast_hasher,
+        tmp_path,
+        business_id,
+        consultation_id,
+        channel_id,
+        admin.staff_id or 0,
+        entry,
+        backup,
+        trashed_id,
+        other,
+    )
+
+
+Call = Callable[[World, Principal], Any]
+B, C = BusinessService, ConsultationService
+
+CALLS: dict[str, tuple[Kind, Action, Call]] = {
+    "BusinessService.add": (
+        Kind.BUSINESS,
+        Action.CREATE,
+        lambda w, p: B(w.db, p).add(BusinessInput(name="新規")),
+    ),
+    "BusinessService.update": (
+        Kind.BUSINESS,
+        Action.EDIT,
+        lambda w, p: B(w.db, p).update(
+            w.business_id, w.business_version(), BusinessInput(name="神田青果（改）")
+        ),
+    ),
+    "BusinessService.archive": (
+        Kind.BUSINESS,
+        Action.EDIT,
+        lambda w, p: B(w.db, p).archive(w.business_id, w.business_version()),
+    ),
+    "BusinessService.delete": (
+        Kind.BUSINESS,
+        Action.DELETE,
+        lambda w, p: B(w.db, p).delete(w.business_id, w.business_version()),
+    ),
+    "BusinessService.get": (Kind.BUSINESS, Action.READ, lambda w, p: B(w.db, p).get(w.business_id)),
+    "BusinessService.find_by_corporate_number": (
+        Kind.BUSINESS,
+        Action.READ,
+        lambda w, p: B(w.db, p).find_by_corporate_number("1"),
+    ),
+    "BusinessService.page": (
+        Kind.BUSINESS,
+        Action.READ,
+        lambda w, p: B(w.db, p).page(BusinessQuery()),
+    ),
+    "BusinessService.count": (
+        Kind.BUSINESS,
+        Action.READ,
+        lambda w, p: B(w.db, p).count(BusinessQuery()),
+    ),
+    "ConsultationService.add": (
+        Kind.CONSULTATION,
+        Action.CREATE,
+        lambda w, p: C(w.db, p).add(w.consultation(), today=TODAY),
+    ),
+    "ConsultationService.update": (
+        Kind.CONSULTATION,
+        Action.EDIT,
+        lambda w, p: C(w.db, p).update(
+            w.consultation_id, w.consultation_version(), w.consultation(), today=TODAY
+        ),
+    ),
+    "ConsultationService.mark_done": (
+        Kind.CONSULTATION,
+        Action.EDIT,
+        lambda w, p: C(w.db, p).mark_done(w.consultation_id, w.consultation_version()),
+    ),
+    "ConsultationService.archive": (
+        Kind.CONSULTATION,
+        Action.EDIT,
+        lambda w, p: C(w.db, p).archive(w.consultation_id, w.consultation_version()),
+    ),
+    "ConsultationService.delete": (
+        Kind.CONSULTATION,
+        Action.DELETE,
+        lambda w, p: C(w.db, p).delete(w.consultation_id, w.consultation_version()),
+    ),
+    "ConsultationService.get": (
+        Kind.CONSULTATION,
+        Action.READ,
+        lambda w, p: C(w.db, p).get(w.consultation_id),
+    ),
+    "ConsultationService.page": (
+        Kind.CONSULTATION,
+        Action.READ,
+        lambda w, p: C(w.db, p).page(ConsultationQuery()),
+    ),
+    "ConsultationService.count": (
+        Kind.CONSULTATION,
+        Action.READ,
+        lambda w, p: C(w.db, p).count(ConsultationQuery()),
+    ),
+    "StaffService.add": (
+        Kind.STAFF,
+        Action.ADMINISTER,
+        lambda w, p: StaffService(w.db, w.hasher).add(
+            p, NewStaff("newbie", "新人", (Role.CONSULTANT,), "long-enough-1")
+        ),
+    ),
+    "StaffService.list": (
+        Kind.STAFF,
+        Action.READ,
+        lambda w, p: StaffService(w.db, w.hasher).list(p),
+    ),
+    "StaffService.set_roles": (
+        Kind.STAFF,
+        Action.ADMINISTER,
+        lambda w, p: StaffService(w.db, w.hasher).set_roles(
+            p, w.staff_id, (Role.ADMIN, Role.MANAGER)
+        ),
+    ),
+    "StaffService.set_active": (
+        Kind.STAFF,
+        Action.ADMINISTER,
+        lambda w, p: StaffService(w.db, w.hasher).set_active(p, w.other_staff_id, False),
+    ),
+    "StaffService.reset_password": (
+        Kind.STAFF,
+        Action.ADMINISTER,
+        lambda w, p: StaffService(w.db, w.hasher).reset_password(p, w.staff_id, "another-long-1"),
+    ),
+    "HistoryService.history": (
+        Kind.BUSINESS,
+        Action.READ,
+        lambda w, p: HistoryService(w.db, p).history("business", w.business_id),
+    ),
+    "HistoryService.state_after": (
+        Kind.BUSINESS,
+        Action.READ,
+        lambda w, p: HistoryService(w.db, p).state_after("business", w.business_id, w.audit_entry),
+    ),
+    "HistoryService.restore_version": (
+        Kind.BUSINESS,
+        Action.EDIT,
+        lambda w, p: HistoryService(w.db, p).restore_version(
+            "business", w.business_id, w.audit_entry, w.business_version()
+        ),
+    ),
+    "HistoryService.trash": (
+        Kind.BUSINESS,
+        Action.ADMINISTER,
+        lambda w, p: HistoryService(w.db, p).trash(),
+    ),
+    "HistoryService.restore_deleted": (
+        Kind.CONSULTATION,
+        Action.ADMINISTER,
+        lambda w, p: _restore_deleted(w, p),
+    ),
+    "AuditLogService.page": (
+        Kind.AUDIT,
+        Action.READ,
+        lambda w, p: AuditLogService(w.db, p).page(AuditQuery()),
+    ),
+    "AuditLogService.count": (
+        Kind.AUDIT,
+        Action.READ,
+        lambda w, p: AuditLogService(w.db, p).count(AuditQuery()),
+    ),
+    "AuditLogService.export_csv": (
+        Kind.AUDIT,
+        Action.EXPORT,
+        lambda w, p: AuditLogService(w.db, p).export_csv(AuditQuery(), w.tmp / "audit.csv"),
+    ),
+    "SettingsService.set_idle_lock_minutes": (
+        Kind.MASTER,
+        Action.ADMINISTER,
+        lambda w, p: SettingsService(w.db, p).set_idle_lock_minutes(20),
+    ),
+    "SettingsService.set_backup_folder": (
+        Kind.MASTER,
+        Action.ADMINISTER,
+        lambda w, p: SettingsService(w.db, p).set_backup_folder(w.tmp / "elsewhere"),
+    ),
+    "DemoService.fill": (
+        Kind.MASTER,
+        Action.ADMINISTER,
+        lambda w, p: DemoService(w.db, p, w.hasher).fill(
+            businesses=1, consultations_per_business=1, anchor=TODAY
+        ),
+    ),
+    "BackupService.make": (
+        Kind.BACKUP,
+        Action.ADMINISTER,
+        lambda w, p: BackupService(w.db, p).make("manual"),
+    ),
+    "BackupService.copy_to": (
+        Kind.BACKUP,
+        Action.ADMINISTER,
+        lambda w, p: BackupService(w.db, p).copy_to(w.tmp / "copy.sqlite"),
+    ),
+    "BackupService.list": (Kind.BACKUP, Action.READ, lambda w, p: BackupService(w.db, p).list()),
+    "BackupService.restore": (
+        Kind.BACKUP,
+        Action.ADMINISTER,
+        lambda w, p: BackupService(w.db, p).restore(w.backup),
+    ),
+}
+
+# Public methods that need no permission of the matrix, and why.
+EXEMPT = {
+    "StaffService.has_accounts": "asked before anyone can sign in",
+    "StaffService.sign_in": "how a principal comes to exist",
+    "StaffService.verify_password": "the idle lock's own check of the signed-in person",
+    "StaffService.add_first_admin": "only while no account exists (tested in test_staff)",
+    "StaffService.change_password": "anyone may change their own, knowing the current one",
+    "SettingsService.idle_lock_minutes": "every session needs it to set its own lock",
+    "SettingsService.backup_folder": "read by the daily backup at start-up",
+    "BackupService.daily_if_due": "automatic at start-up for whoever signs in; only the dated "
+    "daily copy",
+}
+SERVICES = [
+    businesses.BusinessService,
+    consultations.ConsultationService,
+    staff.StaffService,
+    history.HistoryService,
+    audit_log.AuditLogService,
+    settings.SettingsService,
+    demo.DemoService,
+    backups.BackupService,
+]
+MUTATING = {
+    Action.CREATE,
+    Action.EDIT,
+    Action.DELETE,
+    Action.TRANSITION,
+    Action.EXPORT,
+    Action.ADMINISTER,
+}
+
+
+def _restore_deleted(w: World, p: Principal) -> None:
+    HistoryService(w.db, p).restore_deleted("consultation", w.trashed_id)
+
+
+def _principal_with(db: Database, role: Role) -> Principal:
+    with db.write() as session:
+        member = Staff(login=f"{role.value}-user", name=role.label)
+        member.roles.append(StaffRole(role=role.value))
+        session.add(member)
+        session.flush()
+        return Principal(member.id, member.login, member.name, frozenset({role}))
+
+
+def _last_entry(db: Database) -> str | None:
+    with db.read() as session:
+        return session.scalars(select(AuditLog.hash).order_by(AuditLog.id.desc())).first()
+
+
+def _audit_count(db: Database) -> int:
+    with db.read() as session:
+        return session.execute(select(func.count()).select_from(AuditLog)).scalar_one()
+
+
+def test_every_public_service_method_is_checked_or_exempt() -> None:
+    public = {
+        f"{cls.__name__}.{name}"
+        for cls in SERVICES
+        for name, member in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("_")
+    }
+
+    assert public - CALLS.keys() - EXEMPT.keys() == set()
+    assert CALLS.keys() - public == set()
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("name", list(CALLS))
+def test_each_role_is_allowed_exactly_what_the_matrix_says(
+    world: World, role: Role, name: str
+) -> None:
+    kind, action, call = CALLS[name]
+    principal = _principal_with(world.db, role)
+
+    if allowed(frozenset({role}), kind, action):
+        call(world, principal)
+    else:
+        before = _audit_count(world.db)
+        with pytest.raises(PermissionDenied):
+            call(world, principal)
+        assert _audit_count(world.db) == before  # a refusal changes nothing
+
+
+# Administrator-only calls that only read.
+READS = {"HistoryService.trash"}
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, (_, action, _) in CALLS.items() if action in MUTATING and n not in READS]
+)
+def test_every_mutating_call_writes_an_audit_entry(world: World, name: str) -> None:
+    _, _, call = CALLS[name]
+    before = _last_entry(world.db)
+
+    call(world, world.admin)
+
+    # A new last entry (a restore replaces the whole file, so counting would not do).
+    assert _last_entry(world.db) != before
+
+
+@pytest.mark.parametrize("role", [Role.CONSULTANT, Role.MANAGER, Role.AUDITOR])
+def test_representatives_personal_data_is_masked_for_roles_without_need(
+    world: World, role: Role
+) -> None:
+    principal = _principal_with(world.db, role)
+
+    seen = BusinessService(world.db, principal).get(world.business_id).input
+
+    assert (seen.representative_address, seen.representative_phone) == (MASK, MASK)
+
+
+def test_a_masked_form_saved_back_keeps_the_stored_personal_data(world: World) -> None:
+    consultant = _principal_with(world.db, Role.CONSULTANT)
+    service = BusinessService(world.db, consultant)
+    shown = service.get(world.business_id)
+
+    service.update(world.business_id, shown.version, shown.input)
+
+    stored = BusinessService(world.db, world.admin).get(world.business_id).input
+    assert stored.representative_address == "千代田区神田1-1"
+    assert stored.representative_phone == "090-1111-2222"
+
+
+def test_loan_officers_see_personal_data() -> None:
+    principal = Principal(1, "loan", "融資", frozenset({Role.LOAN_OFFICER}))
+    assert principal.sees_personal_data and principal.sees_loan_amounts
+    consultant = Principal(2, "c", "相談", frozenset({Role.CONSULTANT}))
+    assert not consultant.sees_loan_amounts
+    granted = Principal(3, "g", "相談", frozenset({Role.CONSULTANT}), loan_amount_grant=True)
+    assert granted.sees_loan_amounts

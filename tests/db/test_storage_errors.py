@@ -25,9 +25,7 @@ def test_a_read_only_database_refuses_writes_clearly_and_keeps_its_rows(
         BusinessService(read_only, admin).add(BusinessInput(name="新規"))
 
     assert raised.value.code == "storage.read_only"
-    assert [r.name for r in BusinessService(read_only, admin).page(BusinessQuery())] == [
-        "保存済み"
-    ]
+    assert [r.name for r in BusinessService(read_only, admin).page(BusinessQuery())] == ["保存済み"]
     read_only.dispose()
 
 

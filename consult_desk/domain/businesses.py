@@ -225,9 +225,20 @@ class BusinessQuery:
     town_id: int | None = None
     jsic_major: str | None = None
     sme_statuses: tuple[str, ...] = ()
+    has_open_follow_ups: bool = False  # a consultation with a due date, not done yet
     archived: bool | None = False  # False: active only, True: archived only, None: both
     sort: BusinessSort = BusinessSort.NAME
     descending: bool = False
 
     def sorted_by(self, sort: BusinessSort, *, descending: bool = False) -> BusinessQuery:
         return replace(self, sort=sort, descending=descending)
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """An existing business a new one may be the same as."""
+
+    id: int
+    name: str
+    town_name: str
+    reason: str  # "corporate_number" or "name_town"

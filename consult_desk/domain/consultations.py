@@ -115,6 +115,7 @@ class ConsultationQuery:
     topic_id: int | None = None
     initiative_id: int | None = None
     open_follow_ups: bool = False  # only those with a due date and not done
+    due_to: date | None = None  # follow-ups due on or before this day
     text: str = ""
     archived: bool | None = False
     descending: bool = True  # newest first

@@ -153,3 +153,11 @@ def japan_time(moment: datetime) -> datetime:
 def japan_today() -> date:
     """Today's date in Japan (the ward's calendar), whatever the PC's own time zone."""
     return datetime.now(JST).date()
+
+
+def full_years(since: date, today: date) -> int:
+    """Whole years from ``since`` to ``today`` (年数, e.g. years in the ward)."""
+    years = today.year - since.year
+    if (today.month, today.day) < (since.month, since.day):
+        years -= 1
+    return max(years, 0)

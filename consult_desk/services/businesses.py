@@ -6,7 +6,7 @@ from dataclasses import fields, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from consult_desk.db.base import utcnow
 from consult_desk.db.engine import Database
 from consult_desk.db.models import Business as BusinessModel
+from consult_desk.db.models import Consultation as ConsultationModel
 from consult_desk.db.models import StreetAssociation, Town
 from consult_desk.domain.businesses import (
     Area,
@@ -22,6 +23,7 @@ from consult_desk.domain.businesses import (
     BusinessQuery,
     BusinessRow,
     BusinessSort,
+    Duplicate,
     postal_code_error,
 )
 from consult_desk.domain.errors import Conflict, FieldError, NotFound, ValidationError
@@ -75,6 +77,16 @@ def _conditions(query: BusinessQuery) -> list[ColumnElement[bool]]:
         found.append(b.jsic_major == query.jsic_major)
     if query.sme_statuses:
         found.append(b.sme_status.in_(query.sme_statuses))
+    if query.has_open_follow_ups:
+        c = ConsultationModel
+        found.append(
+            exists().where(
+                c.business_id == b.id,
+                c.due_on.is_not(None),
+                c.done.is_(False),
+                c.deleted_at.is_(None),
+            )
+        )
     key = search_key(query.text)
     if key:
         matches = [b.search_text.like(like_pattern(key), escape="\\")]
@@ -189,6 +201,61 @@ class BusinessService:
             business.deleted_by_id = self._actor_id
             self._flush(session)
             audit.record(session, self._actor_id, "delete", RECORD_KIND, business_id)
+
+    def find_duplicates(
+        self, value: BusinessInput, exclude_id: int | None = None
+    ) -> list[Duplicate]:
+        """Businesses the user may be registering again: the same 法人番号, or the same
+        normalised name in the same town. Shown as a warning before saving."""
+        self._principal.require(Kind.BUSINESS, Action.READ)
+        value = value.normalized()
+        b = BusinessModel
+        same: list[ColumnElement[bool]] = []
+        if value.corporate_number:
+            same.append(b.corporate_number == value.corporate_number)
+        name_key = search_key(value.name)
+        if name_key:
+            town = b.town_id == value.town_id if value.town_id else b.town_id.is_(None)
+            same.append(and_(b.search_text.like(like_pattern(name_key), escape="\\"), town))
+        if not same:
+            return []
+        stmt = (
+            select(b.id, b.name, b.corporate_number, b.search_text, Town.name.label("town"))
+            .outerjoin(Town, Town.id == b.town_id)
+            .where(or_(*same), b.deleted_at.is_(None))
+            .limit(20)
+        )
+        if exclude_id is not None:
+            stmt = stmt.where(b.id != exclude_id)
+        found = []
+        with self._db.read() as session:
+            for row in session.execute(stmt):
+                if value.corporate_number and row.corporate_number == value.corporate_number:
+                    found.append(Duplicate(row.id, row.name, row.town or "", "corporate_number"))
+                elif search_key(row.name) == name_key:  # the LIKE pre-filter, made exact
+                    found.append(Duplicate(row.id, row.name, row.town or "", "name_town"))
+        return found
+
+    def update_summary(self, business_id: int, version: int, summary: str) -> int:
+        """Save the running summary staff keep for hand-over (カルテ)."""
+        self._principal.require(Kind.BUSINESS, Action.EDIT)
+        with self._db.write() as session:
+            business = self._load(session, business_id)
+            if business.version != version:
+                raise Conflict(f"business {business_id}: {version} < {business.version}")
+            before = business.summary
+            business.summary = summary.strip()
+            business.updated_by_id = self._actor_id
+            self._flush(session)
+            audit.record(
+                session,
+                self._actor_id,
+                "update",
+                RECORD_KIND,
+                business_id,
+                {"summary": [before, business.summary]},
+            )
+            return business.version
 
     def get(self, business_id: int) -> Business:
         self._principal.require(Kind.BUSINESS, Action.READ)

@@ -86,6 +86,8 @@ def _conditions(query: ConsultationQuery) -> list[ColumnElement[bool]]:
         )
     if query.open_follow_ups:
         found.append(and_(c.due_on.is_not(None), c.done.is_(False)))
+    if query.due_to is not None:
+        found.append(c.due_on <= query.due_to)
     text = normalize(query.text)
     if text:
         pattern = like_pattern(text)
@@ -209,6 +211,43 @@ class ConsultationService:
             consultation.deleted_by_id = self._actor_id
             self._flush(session)
             audit.record(session, self._actor_id, "delete", RECORD_KIND, consultation_id)
+
+    def last_channel(self, staff_id: int) -> int | None:
+        """The channel this member of staff used last: the default for the next entry."""
+        self._principal.require(Kind.CONSULTATION, Action.READ)
+        c = ConsultationModel
+        stmt = (
+            select(c.channel_id)
+            .where(c.staff_id == staff_id, c.deleted_at.is_(None))
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(1)
+        )
+        with self._db.read() as session:
+            return session.execute(stmt).scalar()
+
+    def link_business(self, consultation_id: int, version: int, business_id: int) -> int:
+        """A prospective founder has become a business: move the consultation onto it."""
+        self._principal.require(Kind.CONSULTATION, Action.EDIT)
+        with self._db.write() as session:
+            consultation = self._load(session, consultation_id, version)
+            business = session.get(BusinessModel, business_id)
+            if business is None or business.deleted_at is not None:
+                raise ValidationError([FieldError("business_id", "invalid_choice")])
+            before = _snapshot(consultation)
+            consultation.business_id = business_id
+            consultation.prospect_name = ""
+            consultation.prospect_contact = ""
+            consultation.updated_by_id = self._actor_id
+            self._flush(session)
+            audit.record(
+                session,
+                self._actor_id,
+                "update",
+                RECORD_KIND,
+                consultation_id,
+                audit.diff(before, _snapshot(consultation)),
+            )
+            return consultation.version
 
     def get(self, consultation_id: int) -> Consultation:
         self._principal.require(Kind.CONSULTATION, Action.READ)

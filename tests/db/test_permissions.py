@@ -40,6 +40,7 @@ from consult_desk.services import (
     history,
     settings,
     staff,
+    timeline,
 )
 from consult_desk.services.audit_log import AuditLogService, AuditQuery
 from consult_desk.services.backups import BackupService
@@ -50,6 +51,7 @@ from consult_desk.services.history import HistoryService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import NewStaff, StaffService
+from consult_desk.services.timeline import TimelineService
 
 TODAY = date(2026, 11, 28)
 
@@ -225,6 +227,33 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         Action.READ,
         lambda w, p: C(w.db, p).count(ConsultationQuery()),
     ),
+    "BusinessService.find_duplicates": (
+        Kind.BUSINESS,
+        Action.READ,
+        lambda w, p: B(w.db, p).find_duplicates(BusinessInput(name="神田青果")),
+    ),
+    "BusinessService.update_summary": (
+        Kind.BUSINESS,
+        Action.EDIT,
+        lambda w, p: B(w.db, p).update_summary(w.business_id, w.business_version(), "引継ぎ"),
+    ),
+    "ConsultationService.last_channel": (
+        Kind.CONSULTATION,
+        Action.READ,
+        lambda w, p: C(w.db, p).last_channel(w.staff_id),
+    ),
+    "ConsultationService.link_business": (
+        Kind.CONSULTATION,
+        Action.EDIT,
+        lambda w, p: C(w.db, p).link_business(
+            w.consultation_id, w.consultation_version(), w.business_id
+        ),
+    ),
+    "TimelineService.for_business": (
+        Kind.BUSINESS,
+        Action.READ,
+        lambda w, p: TimelineService(w.db, p).for_business(w.business_id),
+    ),
     "StaffService.add": (
         Kind.STAFF,
         Action.ADMINISTER,
@@ -352,6 +381,7 @@ SERVICES = [
     settings.SettingsService,
     demo.DemoService,
     backups.BackupService,
+    timeline.TimelineService,
 ]
 MUTATING = {
     Action.CREATE,

@@ -16,11 +16,14 @@ from consult_desk.logs import configure_logging
 from consult_desk.services.audit_log import AuditLogService
 from consult_desk.services.backups import BackupService
 from consult_desk.services.businesses import BusinessService
+from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import StaffService
+from consult_desk.services.timeline import TimelineService
 from consult_desk.ui.dialogs.sign_in import FirstAdminDialog, SignInDialog
+from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.idle_lock import IdleLock
 from consult_desk.ui.main_window import MainWindow, Services
 from consult_desk.ui.messages import text_for
@@ -72,7 +75,9 @@ def daily_backup(db: Database, principal: Principal) -> None:
         log.info("daily backup written")
 
 
-def build_window(db: Database, principal: Principal) -> MainWindow:
+def build_window(
+    db: Database, principal: Principal, drafts: DraftStore | None = None
+) -> MainWindow:
     path = sqlite_path(db.url)
     location = str(path) if path else db.engine.url.render_as_string(hide_password=True)
     staff = StaffService(db)
@@ -80,8 +85,11 @@ def build_window(db: Database, principal: Principal) -> MainWindow:
     services = Services(
         principal=principal,
         businesses=BusinessService(db, principal),
+        consultations=ConsultationService(db, principal),
         reference=ReferenceService(db),
         history=history,
+        timeline=TimelineService(db, principal),
+        drafts=drafts or DraftStore(),
         settings=SettingsServices(
             principal=principal,
             staff=staff,

@@ -7,14 +7,9 @@ from sqlalchemy.types import TypeDecorator
 from consult_desk.db import models  # noqa: F401  (registers every table on Base.metadata)
 from consult_desk.db.base import Base
 from consult_desk.db.engine import make_engine
-from consult_desk.db.migrate import check_foreign_keys, sqlite_migration_mode
+from consult_desk.db.migrate import check_foreign_keys, include_object, sqlite_migration_mode
 
 target_metadata = Base.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    # Full-text search tables and their shadow tables are created by hand, not from models.
-    return not (type_ == "table" and name is not None and "_fts" in name)
 
 
 def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]

@@ -15,10 +15,15 @@ from datetime import date
 from argon2 import PasswordHasher
 
 from consult_desk.app import build_window, make_application, open_database
+from consult_desk.domain.businesses import BusinessQuery
 from consult_desk.domain.permissions import SETUP
 from consult_desk.services.demo import DemoService
 from consult_desk.services.staff import StaffService
+from consult_desk.ui.dialogs.business_dialog import BusinessDialog
+from consult_desk.ui.dialogs.business_record import BusinessRecordDialog
+from consult_desk.ui.dialogs.consultation_dialog import ConsultationDialog
 from consult_desk.ui.dialogs.sign_in import SignInDialog
+from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.idle_lock import LockDialog
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -47,8 +52,9 @@ def main() -> int:
     db = open_database(f"sqlite:///{WORK / 'demo.sqlite'}")
     DemoService(db, SETUP, FAST).fill(seed=1, businesses=300, anchor=DEMO_ANCHOR, password=PASSWORD)
     principal = StaffService(db, FAST).sign_in("demo-admin", PASSWORD)
-    window = build_window(db, principal)
+    window = build_window(db, principal, DraftStore(WORK / "drafts"))
     window.show()
+    window.today_page.everyone_check.setChecked(True)  # the administrator has none of their own
     for index, name in enumerate(window.page_names):
         window.show_page(index)
         for _ in range(3):
@@ -65,14 +71,30 @@ def main() -> int:
         window.grab().save(str(path))
         print(path)
     window.close()
+    services = window._services
+    business_id = services.businesses.page(BusinessQuery(), limit=1)[0].id
+    record = BusinessRecordDialog(services.businesses, services.timeline, principal, business_id)
+    consultation = ConsultationDialog(
+        services.consultations,
+        services.businesses,
+        services.reference,
+        principal,
+        DraftStore(WORK / "drafts"),
+        business_id=business_id,
+    )
+    consultation.summary_edit.setPlainText("仕入価格の上昇で運転資金が不足。融資制度について相談。")
+    business = BusinessDialog(services.businesses, services.reference, principal, business_id)
     for name, dialog in (
         ("sign-in", SignInDialog(StaffService(db, FAST))),
         ("lock", LockDialog(principal, lambda _password: False)),
+        ("business-record", record),
+        ("consultation-dialog", consultation),
+        ("business-dialog", business),
     ):
         dialog.show()
         app.processEvents()
         dialog.grab().save(str(OUT / f"{name}.png"))
-        dialog.close()
+        dialog.done(0)
     db.dispose()
     return 0
 

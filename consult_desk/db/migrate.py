@@ -21,6 +21,14 @@ from consult_desk.db.engine import sqlite_path
 from consult_desk.domain.errors import SchemaError
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Full-text search tables and their shadow tables are made by hand, not from models:
+    leave them out of autogenerate and of model comparisons."""
+    return not (type_ == "table" and name is not None and "_fts" in name)
+
+
 class SchemaState(enum.Enum):
     EMPTY = "empty"  # a new file: build it
     CURRENT = "current"  # open it

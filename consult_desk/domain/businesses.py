@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from consult_desk.domain.corporate_number import corporate_number_error, normalize_corporate_number
 from consult_desk.domain.errors import FieldError
+from consult_desk.domain.fiscal import japan_today
 from consult_desk.domain.sme import SmeCategory, SmeStatus
 from consult_desk.domain.text import digits_only, normalize
 
@@ -115,7 +116,7 @@ class BusinessInput:
 
     def errors(self, today: date | None = None) -> list[FieldError]:
         """Field rules that need no database; call on the normalised value."""
-        today = today or date.today()
+        today = today or japan_today()
         found: list[FieldError] = []
         if not self.name:
             found.append(FieldError("name", "required"))
@@ -156,6 +157,13 @@ class BusinessInput:
         if self.in_ward_since is not None and self.in_ward_since > today:
             found.append(FieldError("in_ward_since", "date.future"))
         return found
+
+
+def format_postal_code(postal_code: str) -> str:
+    """1010054 → 〒101-0054 (stored as seven digits, shown as people write it)."""
+    if len(postal_code) == 7 and postal_code.isdigit():
+        return f"〒{postal_code[:3]}-{postal_code[3:]}"
+    return postal_code
 
 
 def postal_code_error(

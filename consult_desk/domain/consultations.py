@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from consult_desk.domain.errors import FieldError
+from consult_desk.domain.fiscal import japan_today
 from consult_desk.domain.text import normalize
 
 MAX_MINUTES = 24 * 60
@@ -49,7 +50,7 @@ class ConsultationInput:
         )
 
     def errors(self, today: date | None = None) -> list[FieldError]:
-        today = today or date.today()
+        today = today or japan_today()
         found: list[FieldError] = []
         if self.consulted_on > today:
             found.append(FieldError("consulted_on", "date.future"))
@@ -116,6 +117,8 @@ class ConsultationQuery:
     initiative_id: int | None = None
     open_follow_ups: bool = False  # only those with a due date and not done
     due_to: date | None = None  # follow-ups due on or before this day
+    area: str | None = None  # the business's area (麹町地域 / 神田地域 / 区外 …)
     text: str = ""
     archived: bool | None = False
     descending: bool = True  # newest first
+    by_due: bool = False  # follow-up lists: oldest due date first (only rows with one)

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,3 +161,19 @@ def full_years(since: date, today: date) -> int:
     if (today.month, today.day) < (since.month, since.day):
         years -= 1
     return max(years, 0)
+
+
+_TIME = re.compile(r"(\d{1,2})(?:[:：時]\s*(\d{1,2})?分?|(\d{2}))?")
+
+
+def parse_time(text: str) -> time:
+    """A time as people type it: 10:30, 1030, 10時30分, 10時, ９：３０ (ValueError otherwise)."""
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    match = _TIME.fullmatch(cleaned)
+    if not match or not cleaned:
+        raise ValueError(text)
+    hour = int(match.group(1))
+    minute = int(match.group(2) or match.group(3) or 0)
+    if match.group(3) is None and match.group(2) is None and len(match.group(1)) > 2:
+        raise ValueError(text)
+    return time(hour, minute)  # ValueError for 25:00 or 10:75

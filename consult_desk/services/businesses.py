@@ -32,6 +32,7 @@ from consult_desk.domain.sme import SmeCategory, SmeStatus, default_sme_category
 from consult_desk.domain.text import digits_only, kana_key, search_key
 from consult_desk.services import audit
 from consult_desk.services.paging import SortKey, after_condition, like_pattern
+from consult_desk.services.search import business_text_condition
 
 INPUT_FIELDS = tuple(f.name for f in fields(BusinessInput))
 RECORD_KIND = "business"
@@ -87,13 +88,9 @@ def _conditions(query: BusinessQuery) -> list[ColumnElement[bool]]:
                 c.deleted_at.is_(None),
             )
         )
-    key = search_key(query.text)
-    if key:
-        matches = [b.search_text.like(like_pattern(key), escape="\\")]
-        digits = digits_only(query.text)
-        if digits.isdigit() and digits != key:
-            matches.append(b.search_text.like(like_pattern(digits), escape="\\"))
-        found.append(or_(*matches))
+    text = business_text_condition(query.text)
+    if text is not None:
+        found.append(text)
     return found
 
 
@@ -275,7 +272,7 @@ class BusinessService:
                 version=business.version,
                 input=value,
                 area=business.area,
-                sme_category=business.sme_category,
+                sme_category=business.sme_category or default_sme_category(business.jsic_major),
                 sme_status=SmeStatus(business.sme_status),
                 town_name=town.name if town else "",
                 street_association_name=street.name if street else "",
@@ -405,8 +402,9 @@ class BusinessService:
             setattr(business, name, getattr(value, name))
         business.corporate_number = value.corporate_number or None
         business.jsic_major = value.jsic_major or None
+        # Stored as entered (None: follow the 業種); the derived one decides the status.
+        business.sme_category = value.sme_category or None
         category = value.sme_category or default_sme_category(value.jsic_major)
-        business.sme_category = category
         business.sme_status = sme_status(
             SmeCategory(category) if category else None, value.capital, value.employees
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,10 +28,11 @@ from consult_desk.domain.consultations import (
     ConsultationRow,
 )
 from consult_desk.domain.errors import Conflict, FieldError, NotFound, ValidationError
+from consult_desk.domain.fiscal import japan_today
 from consult_desk.domain.permissions import Action, Kind, Principal
-from consult_desk.domain.text import normalize
 from consult_desk.services import audit
-from consult_desk.services.paging import SortKey, after_condition, like_pattern
+from consult_desk.services.paging import SortKey, after_condition
+from consult_desk.services.search import consultation_text_condition
 
 RECORD_KIND = "consultation"
 # A consultation whose topics name no initiative serves 経営相談.
@@ -88,10 +89,15 @@ def _conditions(query: ConsultationQuery) -> list[ColumnElement[bool]]:
         found.append(and_(c.due_on.is_not(None), c.done.is_(False)))
     if query.due_to is not None:
         found.append(c.due_on <= query.due_to)
-    text = normalize(query.text)
-    if text:
-        pattern = like_pattern(text)
-        found.append(or_(c.summary.like(pattern, escape="\\"), c.advice.like(pattern, escape="\\")))
+    if query.by_due:
+        found.append(c.due_on.is_not(None))
+    if query.area:
+        found.append(
+            exists().where(BusinessModel.id == c.business_id, BusinessModel.area == query.area)
+        )
+    text = consultation_text_condition(query.text)
+    if text is not None:
+        found.append(text)
     return found
 
 
@@ -169,7 +175,7 @@ class ConsultationService:
             consultation = self._load(session, consultation_id, version)
             before = _snapshot(consultation)
             consultation.done = True
-            consultation.done_on = on or date.today()
+            consultation.done_on = on or japan_today()
             consultation.done_note = note.strip()
             consultation.updated_by_id = self._actor_id
             self._flush(session)
@@ -298,7 +304,8 @@ class ConsultationService:
     ) -> list[ConsultationRow]:
         self._principal.require(Kind.CONSULTATION, Action.READ)
         c = ConsultationModel
-        keys: list[SortKey] = [c.consulted_on, c.id]
+        keys: list[SortKey] = [c.due_on, c.id] if query.by_due else [c.consulted_on, c.id]
+        descending = query.descending and not query.by_due
         primary_topic = (
             select(ConsultationTopic.name)
             .join(ConsultationTopicLink, ConsultationTopicLink.topic_id == ConsultationTopic.id)
@@ -326,8 +333,8 @@ class ConsultationService:
             .where(*_conditions(query))
         )
         if after is not None:
-            stmt = stmt.where(after_condition(keys, after.cursor, query.descending))
-        order = [k.desc() for k in keys] if query.descending else keys
+            stmt = stmt.where(after_condition(keys, after.cursor, descending))
+        order = [k.desc() for k in keys] if descending else keys
         with self._db.read() as session:
             return [
                 ConsultationRow(
@@ -341,7 +348,7 @@ class ConsultationService:
                     summary=row.summary or "",
                     due_on=row.due_on,
                     done=row.done,
-                    cursor=(row.consulted_on, row.id),
+                    cursor=(row.due_on if query.by_due else row.consulted_on, row.id),
                 )
                 for row in session.execute(stmt.order_by(*order).limit(limit))
             ]

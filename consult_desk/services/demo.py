@@ -33,7 +33,7 @@ from consult_desk.db.models import (
 )
 from consult_desk.domain.businesses import BusinessInput, BusinessKind, Residence
 from consult_desk.domain.corporate_number import make_corporate_number
-from consult_desk.domain.fiscal import fiscal_year, fiscal_year_range
+from consult_desk.domain.fiscal import fiscal_year, fiscal_year_range, japan_today
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.sme import SmeCategory, default_sme_category, sme_status
 from consult_desk.domain.text import kana_key, search_key
@@ -233,7 +233,7 @@ class DemoService:
         consultations over the last two 年度 up to ``anchor``."""
         self._principal.require(Kind.MASTER, Action.ADMINISTER)
         rng = random.Random(seed)
-        anchor = anchor or date.today()
+        anchor = anchor or japan_today()
         start, _ = fiscal_year_range(fiscal_year(anchor) - 1)
         now = datetime.combine(anchor, time(9), tzinfo=UTC)
         with self._db.write() as session:

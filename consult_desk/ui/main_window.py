@@ -9,18 +9,29 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QWidget,
 )
 
+from consult_desk.domain.errors import DomainError
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.businesses import BusinessService
+from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.timeline import TimelineService
+from consult_desk.ui.dialogs.business_dialog import BusinessDialog
+from consult_desk.ui.dialogs.business_record import BusinessRecordDialog
+from consult_desk.ui.dialogs.consultation_dialog import ConsultationDialog
+from consult_desk.ui.drafts import DraftStore
+from consult_desk.ui.messages import error_text
 from consult_desk.ui.pages.business_list import BusinessListPage
+from consult_desk.ui.pages.consultation_list import ConsultationListPage
 from consult_desk.ui.pages.pending import PendingPage
 from consult_desk.ui.pages.plan import PlanPage
 from consult_desk.ui.pages.settings import SettingsPage, SettingsServices
+from consult_desk.ui.pages.today import TodayPage
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +40,12 @@ class Services:
 
     principal: Principal
     businesses: BusinessService
+    consultations: ConsultationService
     reference: ReferenceService
     history: HistoryService
+    timeline: TimelineService
     settings: SettingsServices
+    drafts: DraftStore
     location: str  # the database, as shown in the status bar
 
 
@@ -50,11 +64,8 @@ PAGE_NEEDS: dict[str, Kind | None] = {
 
 
 PENDING = {
-    "ダッシュボード": "今日が期限・期限切れのフォローアップ、今月と年度累計の実績"
-    "（前年同期比）、滞留している融資案件をここに表示します。"
-    "相談記録と帳票の機能とともに追加されます。",
-    "相談記録": "経営相談（窓口・訪問・オンライン・電話・メール）の記録と検索、"
-    "フォローアップの管理をここで行います。",
+    "ダッシュボード": "今日の対応（フォローアップ）は相談記録を扱う役割で表示されます。"
+    "管理職向けの実績の集計は帳票の機能とともに追加されます。",
     "融資あっせん": "商工融資あっせんの案件（受付 → 区審査 → あっせん書交付 → "
     "金融機関・保証協会 → 実行）と利子補給、セーフティネット保証の認定をここで管理します。",
     "専門家派遣": "専門家の登録と、派遣（申請・決定・訪問記録・実績報告・支払）を"
@@ -92,12 +103,26 @@ class MainWindow(QMainWindow):
             for name in PAGE_ORDER
             if (kind := PAGE_NEEDS[name]) is None or principal.can(kind, Action.READ)
         ]
+        self._services = services
+        self._records: dict[int, BusinessRecordDialog] = {}
         built: dict[str, QWidget] = {}
         if "事業者" in self.page_names:
             self.business_list = BusinessListPage(
                 services.businesses, services.reference, services.history, principal
             )
+            self.business_list.open_requested.connect(self.open_business_record)
+            self.business_list.new_requested.connect(self.new_business)
             built["事業者"] = self.business_list
+        if "相談記録" in self.page_names:
+            self.today_page = TodayPage(services.consultations, principal)
+            self.today_page.open_requested.connect(self.open_consultation)
+            built["ダッシュボード"] = self.today_page
+            self.consultation_list = ConsultationListPage(
+                services.consultations, services.reference, principal
+            )
+            self.consultation_list.open_requested.connect(self.open_consultation)
+            self.consultation_list.new_requested.connect(self.new_consultation)
+            built["相談記録"] = self.consultation_list
         self.plan_page = PlanPage(services.reference)
         built["施策"] = self.plan_page
         self.settings_page = SettingsPage(services.settings)
@@ -131,10 +156,113 @@ class MainWindow(QMainWindow):
                 )
             )
         )
-        self.show_page(self.page_names.index("事業者") if "事業者" in self.page_names else 0)
+        QShortcut(QKeySequence.StandardKey.New, self, self._new_for_page)
+        # Start on today's follow-ups when the role keeps consultations, else on the businesses.
+        start = "ダッシュボード" if hasattr(self, "today_page") else "事業者"
+        self.show_page(self.page_names.index(start) if start in self.page_names else 0)
 
     def show_page(self, index: int) -> None:
         self.navigation.setCurrentRow(index)
+
+    # --- opening records: one place, so every list and window refreshes the same way -----
+
+    def _new_for_page(self) -> None:
+        """Ctrl+N: a new business on the business list, else a new consultation."""
+        if self.pages.currentWidget() is getattr(self, "business_list", None):
+            self.new_business()
+        elif "相談記録" in self.page_names:
+            self.new_consultation()
+
+    def new_consultation(self, business_id: int | None = None) -> None:
+        self._consultation_dialog(None, business_id)
+
+    def open_consultation(self, consultation_id: int) -> None:
+        self._consultation_dialog(consultation_id, None)
+
+    def _consultation_dialog(self, consultation_id: int | None, business_id: int | None) -> None:
+        services = self._services
+        try:
+            dialog = ConsultationDialog(
+                services.consultations,
+                services.businesses,
+                services.reference,
+                services.principal,
+                services.drafts,
+                consultation_id=consultation_id,
+                business_id=business_id,
+                parent=self,
+            )
+        except DomainError as error:
+            QMessageBox.warning(self, "consult-desk", error_text(error))
+            return
+        dialog.saved.connect(self._consultation_saved)
+        dialog.exec()
+
+    def _consultation_saved(self, _consultation_id: int) -> None:
+        for page in ("consultation_list", "today_page"):
+            if hasattr(self, page):
+                getattr(self, page).refresh()
+        for record in self._records.values():
+            record.refresh()
+
+    def open_business_record(self, business_id: int) -> None:
+        record = self._records.get(business_id)
+        if record is None:
+            services = self._services
+            try:
+                record = BusinessRecordDialog(
+                    services.businesses,
+                    services.timeline,
+                    services.principal,
+                    business_id,
+                    parent=self,
+                )
+            except DomainError as error:
+                QMessageBox.warning(self, "consult-desk", error_text(error))
+                return
+            record.new_consultation.connect(self.new_consultation)
+            record.open_consultation.connect(self.open_consultation)
+            record.edit_requested.connect(self.edit_business)
+            record.history_requested.connect(self._business_history)
+            record.finished.connect(lambda _result, b=business_id: self._records.pop(b, None))
+            self._records[business_id] = record
+        record.show()
+        record.raise_()
+        record.activateWindow()
+
+    def _business_history(self, business_id: int) -> None:
+        self.business_list.show_history_for(business_id)
+        if business_id in self._records:
+            self._records[business_id].refresh()
+
+    def new_business(self) -> None:
+        self._business_dialog(None)
+
+    def edit_business(self, business_id: int) -> None:
+        self._business_dialog(business_id)
+
+    def _business_dialog(self, business_id: int | None) -> None:
+        services = self._services
+        try:
+            dialog = BusinessDialog(
+                services.businesses,
+                services.reference,
+                services.principal,
+                business_id=business_id,
+                parent=self,
+            )
+        except DomainError as error:  # deleted meanwhile, or not allowed
+            QMessageBox.warning(self, "consult-desk", error_text(error))
+            return
+        dialog.saved.connect(self._business_saved)
+        dialog.open_requested.connect(self.open_business_record)
+        dialog.exec()
+
+    def _business_saved(self, business_id: int) -> None:
+        if hasattr(self, "business_list"):
+            self.business_list.refresh()
+        if business_id in self._records:
+            self._records[business_id].refresh()
 
     def page_named(self, name: str) -> QWidget:
         page = self.pages.widget(self.page_names.index(name))

@@ -380,7 +380,9 @@ def a_and_b(db: Database, admin: Principal) -> Iterator[Database]:
     yield db
 
 
-@pytest.mark.parametrize("damage", ["garbage_page", "orphan_page", "truncated", "not_a_database"])
+# (An extra page no table owns is not among them: harmless, and SQLite's integrity_check does
+# not report unused pages once the schema holds virtual tables such as the FTS5 indexes.)
+@pytest.mark.parametrize("damage", ["garbage_page", "truncated", "not_a_database"])
 def test_restore_refuses_a_damaged_file(
     a_and_b: Database, db_path: Path, tmp_path: Path, damage: str, admin: Principal
 ) -> None:
@@ -395,12 +397,6 @@ def test_restore_refuses_a_damaged_file(
     if damage == "garbage_page":  # the page holding the rows
         start = (root - 1) * page_size
         data[start : start + page_size] = b"\xa5" * page_size
-    elif damage == "orphan_page":
-        # A page no table owns: the file opens and reads normally, only integrity_check
-        # reports it ("Page N is never used").
-        pages = int.from_bytes(data[28:32], "big")
-        data[28:32] = (pages + 1).to_bytes(4, "big")
-        data.extend(bytes(page_size))
     elif damage == "truncated":
         del data[len(data) // 2 :]
     else:

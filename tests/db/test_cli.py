@@ -256,18 +256,10 @@ def test_demo_data_is_valid_and_the_summary_names_the_counts(
     assert query(path, "SELECT count(*) FROM consultation_initiative") == [(consultations,)]
 
 
-class _FiscalYear2024Date(date):
-    """``date.today()`` in 年度2024: the previous 年度 began on Saturday 1 April 2023."""
-
-    @classmethod
-    def today(cls) -> "_FiscalYear2024Date":
-        return cls(2024, 5, 1)
-
-
 def test_demo_never_uses_a_weekend_when_the_period_starts_on_one(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo_module, "date", _FiscalYear2024Date)
+    monkeypatch.setattr(demo_module, "japan_today", lambda: date(2024, 5, 1))
     path = tmp_path / "desk.sqlite"
 
     # Many consultations per business so that the first two days of the period are drawn.

@@ -13,6 +13,7 @@ from consult_desk.db.engine import Database
 from consult_desk.domain.businesses import BusinessInput
 from consult_desk.domain.permissions import Principal
 from consult_desk.services.businesses import BusinessService
+from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.main_window import PAGE_ORDER, MainWindow
 from consult_desk.ui.pages.pending import PendingPage
 from tests.gui.helpers import commit_text
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, db: Database, admin: Principal) -> MainWindow:
+def window(qtbot, db: Database, admin: Principal, tmp_path: Path) -> MainWindow:
     service = BusinessService(db, admin)
     for name, kana, cn in [
         ("チヨダ物産", "チヨダブッサン", "7000012050002"),
@@ -29,9 +30,10 @@ def window(qtbot, db: Database, admin: Principal) -> MainWindow:
         ("神田書店", "カンダショテン", ""),
     ]:
         service.add(BusinessInput(name=name, name_kana=kana, corporate_number=cn))
-    window = app_module.build_window(db, admin)
+    window = app_module.build_window(db, admin, DraftStore(tmp_path / "drafts"))
     qtbot.addWidget(window)
     window.show()
+    window.show_page(window.page_names.index("事業者"))
     qtbot.waitExposed(window)
     return window
 
@@ -50,10 +52,16 @@ def test_navigation_lists_every_area_and_unbuilt_pages_say_so(window: MainWindow
     names = [window.navigation.item(i).text() for i in range(window.navigation.count())]
 
     assert names == list(PAGE_ORDER)  # an administrator sees every area
-    for name in ("ダッシュボード", "相談記録", "融資あっせん", "帳票"):
+    for name in ("融資あっせん", "専門家派遣", "商店街支援", "帳票"):
         page = window.page_named(name)
         assert isinstance(page, PendingPage)
-    assert window.pages.currentWidget() is window.business_list
+
+
+def test_the_day_starts_with_todays_follow_ups(qtbot, db: Database, admin: Principal, tmp_path):
+    window = app_module.build_window(db, admin, DraftStore(tmp_path / "drafts"))
+    qtbot.addWidget(window)
+
+    assert window.pages.currentWidget() is window.today_page
 
 
 def test_keyboard_shortcut_opens_the_plan_page(qtbot, window: MainWindow) -> None:

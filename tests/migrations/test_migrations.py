@@ -13,6 +13,7 @@ from consult_desk.db.migrate import (
     SchemaState,
     downgrade,
     head_revision,
+    include_object,
     open_or_upgrade,
     schema_state,
     upgrade_to_head,
@@ -23,7 +24,12 @@ from consult_desk.domain.errors import SchemaError
 def _diff(db: Database) -> list[object]:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_object": include_object,
+            },
         )
         return list(compare_metadata(context, Base.metadata))
 

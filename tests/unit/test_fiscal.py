@@ -1,6 +1,6 @@
 """Unit tests for consult_desk.domain.fiscal (DOMAIN.md 5.5, 5.6)."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import jaconv
 import pytest
@@ -14,6 +14,7 @@ from consult_desk.domain.fiscal import (
     format_date,
     format_yen,
     parse_date,
+    parse_time,
     wareki,
     wareki_fiscal_year,
     wareki_month,
@@ -241,3 +242,24 @@ def test_format_date_falls_back_to_western_before_meiji() -> None:
 )
 def test_format_yen(amount: int | None, expected: str) -> None:
     assert format_yen(amount) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("10:30", time(10, 30)),
+        ("1030", time(10, 30)),
+        ("10時30分", time(10, 30)),
+        ("10時", time(10, 0)),
+        ("９：３０", time(9, 30)),
+        (" 9 ", time(9, 0)),
+    ],
+)
+def test_parse_time_accepts_what_people_type(typed: str, expected: time) -> None:
+    assert parse_time(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["25:00", "10:75", "abc", "", "12345", "10:3:0"])
+def test_parse_time_refuses_nonsense(typed: str) -> None:
+    with pytest.raises(ValueError):
+        parse_time(typed)

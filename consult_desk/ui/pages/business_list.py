@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +46,9 @@ def _combo(items: list[tuple[str, object]]) -> QComboBox:
 
 
 class BusinessListPage(QWidget):
+    open_requested = Signal(int)  # the business record (カルテ)
+    new_requested = Signal()
+
     def __init__(
         self,
         businesses: BusinessService,
@@ -67,7 +70,7 @@ class BusinessListPage(QWidget):
             self.tr("名称・フリガナ・法人番号・電話番号・住所で検索（Ctrl+F）")
         )
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setMinimumWidth(330)
+        self.search_edit.setMinimumWidth(260)
         self.area_combo = _combo(
             [(self.tr("地域: すべて"), None)] + [(a.value, a.value) for a in Area]
         )
@@ -87,6 +90,10 @@ class BusinessListPage(QWidget):
                 (SmeStatus.UNKNOWN.value, (SmeStatus.UNKNOWN,)),
             ]
         )
+        self.town_combo = _combo(
+            [(self.tr("町名: すべて"), None)] + [(t.name, t.id) for t in reference.towns()]
+        )
+        self.follow_up_check = QCheckBox(self.tr("未対応フォローあり"))
         self.archived_check = QCheckBox(self.tr("アーカイブ済みも表示"))
         self.count_label = QLabel()
         self.count_label.setObjectName("count")
@@ -113,9 +120,24 @@ class BusinessListPage(QWidget):
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 1)
-        for widget in (self.area_combo, self.kind_combo, self.jsic_combo, self.sme_combo):
-            filters.addWidget(widget)
+        filters.addWidget(self.follow_up_check)
         filters.addWidget(self.archived_check)
+        choices = QHBoxLayout()
+        for widget in (
+            self.area_combo,
+            self.town_combo,
+            self.kind_combo,
+            self.jsic_combo,
+            self.sme_combo,
+        ):
+            choices.addWidget(widget)
+        choices.addStretch(1)
+        self.new_button = QPushButton(self.tr("新しい事業者（Ctrl+N）"))
+        self.new_button.setVisible(principal.can(Kind.BUSINESS, Action.CREATE))
+        self.new_button.clicked.connect(self.new_requested)
+        self.table.doubleClicked.connect(lambda index: self._open(index.row()))
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self._open_selected)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, self._open_selected)
         self.history_button = QPushButton(self.tr("変更履歴…"))
         self.history_button.setEnabled(False)
         self.history_button.clicked.connect(self.show_history)
@@ -127,9 +149,11 @@ class BusinessListPage(QWidget):
         top.addStretch(1)
         top.addWidget(self.count_label)
         top.addWidget(self.history_button)
+        top.addWidget(self.new_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(filters)
+        layout.addLayout(choices)
         layout.addWidget(self.table, 1)
 
         self._search_timer = QTimer(self)
@@ -138,8 +162,15 @@ class BusinessListPage(QWidget):
         self._search_timer.timeout.connect(self.apply_filters)
         self.search_edit.textChanged.connect(self._search_timer.start)
         self.search_edit.returnPressed.connect(self.apply_filters)
-        for combo in (self.area_combo, self.kind_combo, self.jsic_combo, self.sme_combo):
+        for combo in (
+            self.area_combo,
+            self.town_combo,
+            self.kind_combo,
+            self.jsic_combo,
+            self.sme_combo,
+        ):
             combo.currentIndexChanged.connect(self.apply_filters)
+        self.follow_up_check.toggled.connect(self.apply_filters)
         self.archived_check.toggled.connect(self.apply_filters)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
 
@@ -150,21 +181,31 @@ class BusinessListPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None
 
+    def _open_selected(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.open_requested.emit(row.id)
+
+    def _open(self, row: int) -> None:
+        self.open_requested.emit(self.model.row_at(row).id)
+
     def show_history(self) -> None:
         row = self.selected_row()
-        if row is None:
-            return
+        if row is not None:
+            self.show_history_for(row.id)
+
+    def show_history_for(self, business_id: int) -> None:
         try:
-            version = self._businesses.get(row.id).version
+            business = self._businesses.get(business_id)
         except DomainError as error:
             QMessageBox.warning(self, "consult-desk", error_text(error))
             return
         dialog = HistoryDialog(
             self._history,
             "business",
-            row.id,
-            row.name,
-            version,
+            business_id,
+            business.input.name,
+            business.version,
             can_edit=self._principal.can(Kind.BUSINESS, Action.EDIT),
             parent=self,
         )
@@ -181,6 +222,8 @@ class BusinessListPage(QWidget):
             self.model.query,
             text=self.search_edit.text(),
             area=self.area_combo.currentData(),
+            town_id=self.town_combo.currentData(),
+            has_open_follow_ups=self.follow_up_check.isChecked(),
             kind=self.kind_combo.currentData(),
             jsic_major=self.jsic_combo.currentData(),
             sme_statuses=tuple(self.sme_combo.currentData()),

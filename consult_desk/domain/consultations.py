@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 from consult_desk.domain.errors import FieldError
 from consult_desk.domain.fiscal import japan_today
-from consult_desk.domain.text import normalize
+from consult_desk.domain.text import normalize, normalize_lines
 
 MAX_MINUTES = 24 * 60
 
@@ -42,10 +42,12 @@ class ConsultationInput:
             prospect_contact=normalize(self.prospect_contact),
             topic_ids=topics,
             primary_topic_id=primary,
-            summary=self.summary.strip(),
-            advice=self.advice.strip(),
-            referrals=self.referrals.strip(),
-            next_action=self.next_action.strip(),
+            # Notes are stored NFKC-normalised (line breaks kept), like every searched text,
+            # so a word typed in full width is found when typed in half width, and vice versa.
+            summary=normalize_lines(self.summary),
+            advice=normalize_lines(self.advice),
+            referrals=normalize_lines(self.referrals),
+            next_action=normalize_lines(self.next_action),
             initiative_ids=tuple(dict.fromkeys(self.initiative_ids)),
         )
 

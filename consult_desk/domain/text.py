@@ -28,6 +28,12 @@ def normalize(text: str) -> str:
     return " ".join(_nfkc(text).split())
 
 
+def normalize_lines(text: str) -> str:
+    """NFKC for multi-line notes: each line normalised and trimmed, line breaks kept."""
+    lines = [" ".join(_nfkc(line).split()) for line in text.strip().splitlines()]
+    return "\n".join(lines).strip()
+
+
 def _key_pass(text: str) -> str:
     folded = jaconv.hira2kata(_nfkc(text)).casefold()
     # Removing spaces can bring a combining mark next to its base (か + U+309B → カ + U+3099),

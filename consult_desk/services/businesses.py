@@ -320,9 +320,14 @@ class BusinessService:
                 for row in session.execute(stmt)
             ]
 
-    def count(self, query: BusinessQuery) -> int:
+    def count(self, query: BusinessQuery, cap: int | None = None) -> int:
+        """How many rows match; with ``cap``, counting stops at cap + 1 (shown as "cap+"),
+        which keeps a count over a million rows as quick as the first page."""
         self._principal.require(Kind.BUSINESS, Action.READ)
-        stmt = select(func.count()).select_from(BusinessModel).where(*_conditions(query))
+        matching = select(BusinessModel.id).where(*_conditions(query))
+        if cap is not None:
+            matching = matching.limit(cap + 1)
+        stmt = select(func.count()).select_from(matching.subquery())
         with self._db.read() as session:
             return session.execute(stmt).scalar_one()
 

@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
                 consultation_id=consultation_id,
                 business_id=business_id,
                 parent=self,
+                history=services.history,
             )
         except DomainError as error:
             QMessageBox.warning(self, "consult-desk", error_text(error))

@@ -199,3 +199,41 @@ def test_pages_newest_first_with_filters(
 
 def _fields(value: ConsultationInput) -> dict[str, object]:
     return {name: getattr(value, name) for name in value.__dataclass_fields__}
+
+
+def test_notes_are_stored_nfkc_normalised_with_their_line_breaks(
+    db: Database, refs: ReferenceService, staff_id: int, admin: Principal
+) -> None:
+    service = ConsultationService(db, admin)
+    cid = service.add(
+        ConsultationInput(
+            consulted_on=TODAY,
+            channel_id=_channel(refs),
+            staff_id=staff_id,
+            prospect_name="A",
+            summary="  ＡＢＣ商事の　ｶﾀｶﾅ\n２行目  ",
+        ),
+        today=TODAY,
+    )
+
+    assert service.get(cid).input.summary == "ABC商事の カタカナ\n2行目"
+
+
+def test_counts_stop_at_the_cap(
+    db: Database, refs: ReferenceService, staff_id: int, admin: Principal
+) -> None:
+    service = ConsultationService(db, admin)
+    for day in range(1, 6):
+        service.add(
+            ConsultationInput(
+                consulted_on=date(2026, 11, day),
+                channel_id=_channel(refs),
+                staff_id=staff_id,
+                prospect_name="A",
+            ),
+            today=TODAY,
+        )
+
+    assert service.count(ConsultationQuery()) == 5
+    assert service.count(ConsultationQuery(), cap=3) == 4  # "3+"
+    assert service.count(ConsultationQuery(), cap=10) == 5

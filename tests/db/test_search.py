@@ -376,11 +376,6 @@ def test_consultation_index_follows_updates_and_deletes(
     _fts_ok(db)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary/advice are saved only stripped, not NFKC-normalised "
-    "(ConsultationInput.normalized); a full-width ＡＢＣ typed into a note is indexed as typed",
-)
 def test_full_width_letters_typed_into_a_note_are_found(
     db: Database, admin: Principal, refs: ReferenceService
 ) -> None:

@@ -103,3 +103,24 @@ def test_data_answers_none_for_unused_roles(businesses: BusinessService) -> None
 
     assert model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is None
     assert model.headerData(0, Qt.Orientation.Horizontal) == "事業者名"
+
+
+def test_audit_model_passes_the_model_tester(
+    db: Database,
+    admin: Principal,
+    businesses: BusinessService,
+    qtmodeltester,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from consult_desk.services.audit_log import AuditLogService, AuditQuery
+    from consult_desk.ui.pages.settings import AuditTableModel
+
+    monkeypatch.setattr(paged_table.PagedTableModel, "page_size", 2)
+    model = AuditTableModel(AuditLogService(db, admin))
+    model.reload(AuditQuery(action="create"))
+
+    qtmodeltester.check(model)
+
+    model.fetch_all()
+    assert model.rowCount() == 7  # the seven businesses of the fixture
+    assert model.index(0, 2).data() == "登録"

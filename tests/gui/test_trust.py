@@ -1,5 +1,7 @@
 """Sign-in, the first administrator, the idle lock and what each role gets to see."""
 
+from pathlib import Path
+
 import pytest
 from argon2 import PasswordHasher
 
@@ -9,9 +11,9 @@ from consult_desk import app as app_module
 from consult_desk.db.engine import Database
 from consult_desk.domain.permissions import Principal, Role
 from consult_desk.services.staff import NewStaff, StaffService
+from consult_desk.ui.dialogs.consultation_dialog import ConsultationDialog
 from consult_desk.ui.dialogs.sign_in import FirstAdminDialog, SignInDialog
 from consult_desk.ui.idle_lock import IdleLock
-from consult_desk.ui.pages.settings import StaffDialog
 from tests.gui.helpers import commit_text
 
 pytestmark = pytest.mark.gui
@@ -81,16 +83,24 @@ def test_first_administrator_wizard(qtbot, db: Database, fast_hasher: PasswordHa
 
 
 def test_idle_lock_hides_windows_and_keeps_half_typed_input(
-    qtbot, db: Database, staff: StaffService
+    qtbot, db: Database, staff: StaffService, tmp_path: Path
 ) -> None:
     admin = staff.sign_in("takahashi", PASSWORD)
     window = app_module.build_window(db, admin)
     qtbot.addWidget(window)
     window.show()
-    half_typed = StaffDialog(staff, admin, window)  # a form someone was filling in
+    services = window._services
+    half_typed = ConsultationDialog(  # a consultation someone was in the middle of logging
+        services.consultations,
+        services.businesses,
+        services.reference,
+        admin,
+        services.drafts,
+        parent=window,
+    )
     qtbot.addWidget(half_typed)
     half_typed.show()
-    commit_text(half_typed.name_edit, "鈴木 途中まで")
+    commit_text(half_typed.summary_edit, "資金繰りの相談、途中まで")
     lock = IdleLock(admin, lambda pw: staff.verify_password(admin, pw), minutes=15)
 
     lock.lock()
@@ -106,7 +116,7 @@ def test_idle_lock_hides_windows_and_keeps_half_typed_input(
 
     assert not lock.is_locked
     assert window.isVisible() and half_typed.isVisible()
-    assert half_typed.name_edit.text() == "鈴木 途中まで"
+    assert half_typed.summary_edit.toPlainText() == "資金繰りの相談、途中まで"
     QApplication.instance().removeEventFilter(lock)
 
 

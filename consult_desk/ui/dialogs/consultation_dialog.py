@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -39,7 +40,9 @@ from consult_desk.domain.fiscal import format_date, japan_today, parse_date, par
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import FALLBACK_INITIATIVE, ConsultationService
+from consult_desk.services.history import HistoryService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.ui.dialogs.history import HistoryDialog
 from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.messages import error_text, label_for, text_for
 
@@ -67,8 +70,10 @@ class ConsultationDialog(QDialog):
         consultation_id: int | None = None,
         business_id: int | None = None,
         parent: QWidget | None = None,
+        history: HistoryService | None = None,
     ) -> None:
         super().__init__(parent)
+        self._history = history
         self._consultations = consultations
         self._businesses = businesses
         self._principal = principal
@@ -169,6 +174,10 @@ class ConsultationDialog(QDialog):
         )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.history_button = QPushButton(self.tr("変更履歴…"))
+        self.history_button.setVisible(consultation_id is not None and history is not None)
+        self.history_button.clicked.connect(self.show_history)
+        self.buttons.addButton(self.history_button, QDialogButtonBox.ButtonRole.ResetRole)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
 
         self._build_layout()
@@ -568,6 +577,32 @@ class ConsultationDialog(QDialog):
         self._changed = False
         self.saved.emit(self.consultation_id)
         self.accept()
+
+    def show_history(self) -> None:
+        """Every version of this consultation; an earlier one can be put back."""
+        if self._history is None or self.consultation_id is None:
+            return
+        if (
+            self._changed
+            and QMessageBox.question(
+                self,
+                self.windowTitle(),
+                self.tr("入力中の変更は破棄して履歴を開きます。よろしいですか？"),
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
+            return
+        dialog = HistoryDialog(
+            self._history,
+            "consultation",
+            self.consultation_id,
+            self.windowTitle(),
+            self._version,
+            can_edit=self._principal.can(Kind.CONSULTATION, Action.EDIT),
+            parent=self,
+        )
+        dialog.exec()
+        self._load(self.consultation_id)  # the record as it is now
 
     def _read_only(self) -> None:
         for widget in self.findChildren(QWidget):

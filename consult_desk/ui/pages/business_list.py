@@ -29,6 +29,7 @@ from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.dialogs.history import HistoryDialog
 from consult_desk.ui.messages import error_text
 from consult_desk.ui.models.business_table import COLUMNS, BusinessTableModel
+from consult_desk.ui.widgets.tables import COUNT_CAP, count_text
 
 SEARCH_DELAY_MS = 250  # wait for a pause in typing before querying
 CELL_PADDING = 18
@@ -240,8 +241,7 @@ class BusinessListPage(QWidget):
         self.model.reload()
 
     def _update_count(self) -> None:
-        total = self._businesses.count(self.model.query)
-        self.count_label.setText(self.tr("{0} 件").format(f"{total:,}"))
+        self.count_label.setText(count_text(self._businesses.count(self.model.query, COUNT_CAP)))
 
     def _keep_indicator_on_sortable(self, column: int, order: Qt.SortOrder) -> None:
         # Columns without a database order keep the indicator where the rows really are.

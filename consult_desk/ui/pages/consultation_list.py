@@ -23,7 +23,7 @@ from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.models.consultation_table import ConsultationTableModel
-from consult_desk.ui.widgets.tables import make_table_view, selected_row
+from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 SEARCH_DELAY_MS = 250
 WIDTHS = (125, 190, 75, 120, 80, 250, 125)
@@ -174,8 +174,7 @@ class ConsultationListPage(QWidget):
         self.search_edit.selectAll()
 
     def _update_count(self) -> None:
-        total = self._consultations.count(self.model.query)
-        self.count_label.setText(self.tr("{0} 件").format(f"{total:,}"))
+        self.count_label.setText(count_text(self._consultations.count(self.model.query, COUNT_CAP)))
 
     def _open_selected(self) -> None:
         row = selected_row(self.table)

@@ -32,7 +32,11 @@ from consult_desk.domain.fiscal import japan_today
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services import audit
 from consult_desk.services.paging import SortKey, after_condition
-from consult_desk.services.search import consultation_text_condition
+from consult_desk.services.search import (
+    WALK_DATES_ABOVE,
+    consultation_fts_hits,
+    consultation_text_condition,
+)
 
 RECORD_KIND = "consultation"
 # A consultation whose topics name no initiative serves 経営相談.
@@ -56,7 +60,7 @@ _SCALAR_FIELDS = (
 )
 
 
-def _conditions(query: ConsultationQuery) -> list[ColumnElement[bool]]:
+def _conditions(query: ConsultationQuery, walk_dates: bool = False) -> list[ColumnElement[bool]]:
     c = ConsultationModel
     found: list[ColumnElement[bool]] = [c.deleted_at.is_(None)]
     if query.archived is not None:
@@ -95,7 +99,7 @@ def _conditions(query: ConsultationQuery) -> list[ColumnElement[bool]]:
         found.append(
             exists().where(BusinessModel.id == c.business_id, BusinessModel.area == query.area)
         )
-    text = consultation_text_condition(query.text)
+    text = consultation_text_condition(query.text, walk_dates=walk_dates)
     if text is not None:
         found.append(text)
     return found
@@ -330,12 +334,14 @@ class ConsultationService:
             .join(ConsultationChannel, ConsultationChannel.id == c.channel_id)
             .join(Staff, Staff.id == c.staff_id)
             .outerjoin(BusinessModel, BusinessModel.id == c.business_id)
-            .where(*_conditions(query))
         )
         if after is not None:
             stmt = stmt.where(after_condition(keys, after.cursor, descending))
         order = [k.desc() for k in keys] if descending else keys
         with self._db.read() as session:
+            hits = consultation_fts_hits(session, query.text) if query.text.strip() else None
+            walk = hits is not None and hits > WALK_DATES_ABOVE and not query.by_due
+            stmt = stmt.where(*_conditions(query, walk_dates=walk))
             return [
                 ConsultationRow(
                     id=row.id,

@@ -20,8 +20,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, column, literal, or_, select, table
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    and_,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import Grouping
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -147,15 +159,45 @@ def business_text_condition(text: str) -> ColumnElement[bool] | None:
     return _condition([_Word(forms) for forms in business_words(text)], fts_match, like)
 
 
-def consultation_text_condition(text: str) -> ColumnElement[bool] | None:
-    """Consultations whose summary or advice contains every typed word; None for blank text."""
+# Above this many index hits, the newest page is found faster by walking the date index and
+# testing each row against the hits than by sorting every hit (measured at 1M consultations:
+# 「資金繰り」 with 88,843 hits, 192 ms → 68 ms; a rare word stays with the hit list).
+WALK_DATES_ABOVE = 5_000
+
+
+def consultation_fts_hits(session: Session, text: str) -> int | None:
+    """How many consultations the full-text index matches for the typed words (SQLite, with a
+    word of three or more characters), else None. Cheap: the index answers alone."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    indexed = [w for w in (_Word((word,)) for word in consultation_words(text)) if w.indexed]
+    if not indexed:
+        return None
+    query = " AND ".join(word.fts_query() for word in indexed)
+    stmt = (
+        select(func.count())
+        .where(_consultation_fts.c.consultation_fts.op("MATCH")(literal(query)))
+        .select_from(_consultation_fts)
+    )
+    return session.execute(stmt).scalar_one()
+
+
+def consultation_text_condition(
+    text: str, *, walk_dates: bool = False
+) -> ColumnElement[bool] | None:
+    """Consultations whose summary or advice contains every typed word; None for blank text.
+
+    ``walk_dates``: for very common words, keep SQLite from driving the query by the hit list
+    (the unary ``+`` makes the id unusable as an index key), so it walks the date index.
+    """
     c = Consultation
 
     def fts_match(query: str) -> ColumnElement[bool]:
         hits = select(_consultation_fts.c.rowid).where(
             _consultation_fts.c.consultation_fts.op("MATCH")(literal(query))
         )
-        return c.id.in_(hits)
+        key = literal_column("+consultation.id") if walk_dates else c.id
+        return key.in_(hits)
 
     def like(form: str) -> ColumnElement[bool]:
         pattern = like_pattern(form)

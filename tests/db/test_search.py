@@ -406,7 +406,8 @@ def test_three_characters_or_more_use_the_fts_index(
         else:
             ConsultationService(db, admin).page(ConsultationQuery(text=text))
             ConsultationService(db, admin).count(ConsultationQuery(text=text))
-    page, count = (s for s in seen if s[0].lstrip().upper().startswith("SELECT"))
+    selects = [s for s in seen if s[0].lstrip().upper().startswith("SELECT")]
+    page, count = selects[-2], selects[-1]  # (a consultation page first counts the hits)
 
     for statement, parameters in (page, count):
         assert (f"{kind}_fts VIRTUAL TABLE" in _plan(db, statement, parameters)) is index
@@ -519,3 +520,36 @@ def test_upgrade_indexes_the_rows_of_an_older_database(tmp_path: Path, admin: Pr
             "consultation_fts_au",
         ]
     engine.dispose()
+
+
+def test_very_common_words_walk_the_date_index_and_find_the_same_rows(
+    db: Database, admin: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consult_desk.services import consultations as consultations_module
+
+    service = ConsultationService(db, admin)
+    channel = int(ReferenceService(db).channels()[0].id)
+    for day in range(1, 9):
+        service.add(
+            ConsultationInput(
+                consulted_on=date(2026, 11, day),
+                channel_id=channel,
+                staff_id=admin.staff_id or 0,
+                prospect_name="A",
+                summary=f"資金繰りの相談 その{day}",
+            ),
+            today=date(2026, 11, 28),
+        )
+    query = ConsultationQuery(text="資金繰り")
+    by_hits = [r.id for r in service.page(query, limit=5)]
+
+    monkeypatch.setattr(consultations_module, "WALK_DATES_ABOVE", 0)  # every word is common
+    with _statements(db) as seen:
+        walked = [r.id for r in service.page(query, limit=5)]
+    page_sql, parameters = [s for s in seen if "ORDER BY" in s[0]][-1]
+
+    assert walked == by_hits
+    assert "+consultation.id IN" in page_sql
+    plan = _plan(db, page_sql, parameters)
+    assert "SCAN consultation USING INDEX ix_consultation_consulted_on_id" in plan, plan
+    assert "SEARCH consultation USING INTEGER PRIMARY KEY" not in plan

@@ -29,7 +29,7 @@ from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.dialogs.history import HistoryDialog
 from consult_desk.ui.messages import error_text
 from consult_desk.ui.models.business_table import COLUMNS, BusinessTableModel
-from consult_desk.ui.widgets.tables import COUNT_CAP, count_text
+from consult_desk.ui.widgets.tables import count_text
 
 SEARCH_DELAY_MS = 250  # wait for a pause in typing before querying
 CELL_PADDING = 18
@@ -241,7 +241,8 @@ class BusinessListPage(QWidget):
         self.model.reload()
 
     def _update_count(self) -> None:
-        self.count_label.setText(count_text(self._businesses.count(self.model.query, COUNT_CAP)))
+        # Businesses are counted exactly (62 ms at 100,000): the register's size matters.
+        self.count_label.setText(count_text(self._businesses.count(self.model.query), cap=10**9))
 
     def _keep_indicator_on_sortable(self, column: int, order: Qt.SortOrder) -> None:
         # Columns without a database order keep the indicator where the rows really are.

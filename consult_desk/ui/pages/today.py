@@ -20,7 +20,7 @@ from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.ui.messages import error_text
 from consult_desk.ui.models.consultation_table import ConsultationTableModel
-from consult_desk.ui.widgets.tables import make_table_view, selected_row
+from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 WIDTHS = (125, 190, 75, 120, 80, 250, 125)
 
@@ -94,8 +94,7 @@ class TodayPage(QWidget):
         self.model.reload(self.query(mine=not self.everyone_check.isChecked()))
 
     def _update_count(self) -> None:
-        total = self._consultations.count(self.model.query)
-        self.count_label.setText(self.tr("{0} 件").format(f"{total:,}"))
+        self.count_label.setText(count_text(self._consultations.count(self.model.query, COUNT_CAP)))
 
     def _emit(self, row: int) -> None:
         self.open_requested.emit(self.model.row_at(row).id)

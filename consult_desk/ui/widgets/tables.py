@@ -5,9 +5,9 @@ from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 ROW_HEIGHT = 26
-# Lists count up to this many and then say "10,000+": an exact count over a million rows would
-# take longer than the page itself, and nobody reads the exact figure past this.
-COUNT_CAP = 10_000
+# The consultation list counts up to this many and then says "1,000+": an exact count over a
+# million rows would take longer than the page itself, and nobody reads the figure past this.
+COUNT_CAP = 1_000
 
 
 def count_text(count: int, cap: int = COUNT_CAP) -> str:

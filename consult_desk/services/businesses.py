@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from consult_desk.db.base import utcnow
 from consult_desk.db.engine import Database
@@ -30,7 +29,7 @@ from consult_desk.domain.errors import Conflict, FieldError, NotFound, Validatio
 from consult_desk.domain.permissions import MASK, Action, Kind, Principal
 from consult_desk.domain.sme import SmeCategory, SmeStatus, default_sme_category, sme_status
 from consult_desk.domain.text import digits_only, kana_key, search_key
-from consult_desk.services import audit
+from consult_desk.services import audit, records
 from consult_desk.services.paging import SortKey, after_condition, like_pattern
 from consult_desk.services.search import business_text_condition
 
@@ -169,21 +168,9 @@ class BusinessService:
             business = self._load(session, business_id)
             if business.version != version:
                 raise Conflict(f"business {business_id}: {version} < {business.version}")
-            if business.archived == archived:
-                return business.version
-            business.archived = archived
-            business.archived_at = utcnow() if archived else None
-            business.updated_by_id = self._actor_id
-            self._flush(session)
-            audit.record(
-                session,
-                self._actor_id,
-                "archive" if archived else "unarchive",
-                RECORD_KIND,
-                business_id,
-                {"archived": [not archived, archived]},
+            return records.set_archived(
+                session, business, archived, self._actor_id, RECORD_KIND, business_id
             )
-            return business.version
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -194,10 +181,7 @@ class BusinessService:
             business = self._load(session, business_id)
             if business.version != version:
                 raise Conflict(f"business {business_id}: {version} < {business.version}")
-            business.deleted_at = utcnow()
-            business.deleted_by_id = self._actor_id
-            self._flush(session)
-            audit.record(session, self._actor_id, "delete", RECORD_KIND, business_id)
+            records.move_to_trash(session, business, self._actor_id, RECORD_KIND, business_id)
 
     def find_duplicates(
         self, value: BusinessInput, exclude_id: int | None = None
@@ -362,9 +346,7 @@ class BusinessService:
     @staticmethod
     def _flush(session: Session) -> None:
         try:
-            session.flush()
-        except StaleDataError as exc:  # someone saved between our read and our write
-            raise Conflict(str(exc)) from exc
+            records.flush(session)
         except IntegrityError as exc:  # the schema's last line of defence
             if "corporate_number" in str(exc.orig):
                 raise ValidationError([FieldError("corporate_number", "duplicate")]) from exc

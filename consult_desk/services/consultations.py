@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from consult_desk.db.base import utcnow
 from consult_desk.db.engine import Database
@@ -30,7 +29,7 @@ from consult_desk.domain.consultations import (
 from consult_desk.domain.errors import Conflict, FieldError, NotFound, ValidationError
 from consult_desk.domain.fiscal import japan_today
 from consult_desk.domain.permissions import Action, Kind, Principal
-from consult_desk.services import audit
+from consult_desk.services import audit, records
 from consult_desk.services.paging import SortKey, after_condition
 from consult_desk.services.search import (
     WALK_DATES_ABOVE,
@@ -156,19 +155,9 @@ class ConsultationService:
             before = _snapshot(consultation)
             with session.no_autoflush:  # one UPDATE, so the version moves on by one
                 self._apply(session, consultation, value)
-            consultation.updated_by_id = self._actor_id
             # Topic links live in other tables: touch the row so its version moves on too.
             consultation.updated_at = utcnow()
-            self._flush(session)
-            audit.record(
-                session,
-                self._actor_id,
-                "update",
-                RECORD_KIND,
-                consultation_id,
-                audit.diff(before, _snapshot(consultation)),
-            )
-            return consultation.version
+            return self._save(session, consultation, before)
 
     def mark_done(
         self, consultation_id: int, version: int, note: str = "", *, on: date | None = None
@@ -181,46 +170,24 @@ class ConsultationService:
             consultation.done = True
             consultation.done_on = on or japan_today()
             consultation.done_note = note.strip()
-            consultation.updated_by_id = self._actor_id
-            self._flush(session)
-            audit.record(
-                session,
-                self._actor_id,
-                "update",
-                RECORD_KIND,
-                consultation_id,
-                audit.diff(before, _snapshot(consultation)),
-            )
-            return consultation.version
+            return self._save(session, consultation, before)
 
     def archive(self, consultation_id: int, version: int, archived: bool = True) -> int:
         self._principal.require(Kind.CONSULTATION, Action.EDIT)
         with self._db.write() as session:
             consultation = self._load(session, consultation_id, version)
-            if consultation.archived == archived:
-                return consultation.version
-            consultation.archived = archived
-            consultation.updated_by_id = self._actor_id
-            self._flush(session)
-            audit.record(
-                session,
-                self._actor_id,
-                "archive" if archived else "unarchive",
-                RECORD_KIND,
-                consultation_id,
-                {"archived": [not archived, archived]},
+            return records.set_archived(
+                session, consultation, archived, self._actor_id, RECORD_KIND, consultation_id
             )
-            return consultation.version
 
     def delete(self, consultation_id: int, version: int) -> None:
         """Move to the trash; an administrator can restore it."""
         self._principal.require(Kind.CONSULTATION, Action.DELETE)
         with self._db.write() as session:
             consultation = self._load(session, consultation_id, version)
-            consultation.deleted_at = utcnow()
-            consultation.deleted_by_id = self._actor_id
-            self._flush(session)
-            audit.record(session, self._actor_id, "delete", RECORD_KIND, consultation_id)
+            records.move_to_trash(
+                session, consultation, self._actor_id, RECORD_KIND, consultation_id
+            )
 
     def last_channel(self, staff_id: int) -> int | None:
         """The channel this member of staff used last: the default for the next entry."""
@@ -247,17 +214,7 @@ class ConsultationService:
             consultation.business_id = business_id
             consultation.prospect_name = ""
             consultation.prospect_contact = ""
-            consultation.updated_by_id = self._actor_id
-            self._flush(session)
-            audit.record(
-                session,
-                self._actor_id,
-                "update",
-                RECORD_KIND,
-                consultation_id,
-                audit.diff(before, _snapshot(consultation)),
-            )
-            return consultation.version
+            return self._save(session, consultation, before)
 
     def get(self, consultation_id: int) -> Consultation:
         self._principal.require(Kind.CONSULTATION, Action.READ)
@@ -310,13 +267,7 @@ class ConsultationService:
         c = ConsultationModel
         keys: list[SortKey] = [c.due_on, c.id] if query.by_due else [c.consulted_on, c.id]
         descending = query.descending and not query.by_due
-        primary_topic = (
-            select(ConsultationTopic.name)
-            .join(ConsultationTopicLink, ConsultationTopicLink.topic_id == ConsultationTopic.id)
-            .where(ConsultationTopicLink.consultation_id == c.id, ConsultationTopicLink.is_primary)
-            .limit(1)
-            .scalar_subquery()
-        )
+        primary_topic = primary_topic_name()
         stmt = (
             select(
                 c.id,
@@ -381,12 +332,21 @@ class ConsultationService:
             raise Conflict(f"consultation {consultation_id}: {version} < {consultation.version}")
         return consultation
 
-    @staticmethod
-    def _flush(session: Session) -> None:
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            raise Conflict(str(exc)) from exc
+    def _save(
+        self, session: Session, consultation: ConsultationModel, before: dict[str, Any]
+    ) -> int:
+        """Write a change to an existing consultation and audit it; returns the new version."""
+        consultation.updated_by_id = self._actor_id
+        records.flush(session)
+        audit.record(
+            session,
+            self._actor_id,
+            "update",
+            RECORD_KIND,
+            consultation.id,
+            audit.diff(before, _snapshot(consultation)),
+        )
+        return consultation.version
 
     @staticmethod
     def _validate(
@@ -448,6 +408,18 @@ class ConsultationService:
         c.initiatives = [
             kept.get(i) or ConsultationInitiative(initiative_id=i) for i in initiative_ids
         ]
+
+
+def primary_topic_name() -> Any:
+    """The name of a consultation's primary topic, as a subquery for list queries."""
+    c = ConsultationModel
+    return (
+        select(ConsultationTopic.name)
+        .join(ConsultationTopicLink, ConsultationTopicLink.topic_id == ConsultationTopic.id)
+        .where(ConsultationTopicLink.consultation_id == c.id, ConsultationTopicLink.is_primary)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def default_initiative(session: Session, value: ConsultationInput) -> int:

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_desk.db.engine import Database
-from consult_desk.db.models import Consultation, ConsultationChannel, ConsultationTopic, Staff
-from consult_desk.db.models import ConsultationTopicLink as TopicLink
+from consult_desk.db.models import Consultation, ConsultationChannel, Staff
 from consult_desk.domain.permissions import Action, Kind, Principal
+from consult_desk.services.consultations import primary_topic_name
 
 MAX_ENTRIES = 500  # a business with more scrolls through the consultation list instead
 
@@ -35,13 +35,7 @@ class TimelineEntry:
 
 def _consultations(session: Session, business_id: int) -> list[TimelineEntry]:
     c = Consultation
-    primary = (
-        select(ConsultationTopic.name)
-        .join(TopicLink, TopicLink.topic_id == ConsultationTopic.id)
-        .where(TopicLink.consultation_id == c.id, TopicLink.is_primary)
-        .limit(1)
-        .scalar_subquery()
-    )
+    primary = primary_topic_name()
     stmt = (
         select(
             c.id,

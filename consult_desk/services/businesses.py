@@ -6,7 +6,7 @@ from dataclasses import fields, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from consult_desk.domain.permissions import MASK, Action, Kind, Principal
 from consult_desk.domain.sme import SmeCategory, SmeStatus, default_sme_category, sme_status
 from consult_desk.domain.text import digits_only, kana_key, search_key
 from consult_desk.services import audit, records
-from consult_desk.services.paging import SortKey, after_condition, like_pattern
+from consult_desk.services.paging import SortKey, after_condition, count_statement, like_pattern
 from consult_desk.services.search import business_text_condition
 
 INPUT_FIELDS = tuple(f.name for f in fields(BusinessInput))
@@ -305,13 +305,9 @@ class BusinessService:
             ]
 
     def count(self, query: BusinessQuery, cap: int | None = None) -> int:
-        """How many rows match; with ``cap``, counting stops at cap + 1 (shown as "cap+"),
-        which keeps a count over a million rows as quick as the first page."""
+        """How many rows match (at most cap + 1 with ``cap``: see ``paging.count_statement``)."""
         self._principal.require(Kind.BUSINESS, Action.READ)
-        matching = select(BusinessModel.id).where(*_conditions(query))
-        if cap is not None:
-            matching = matching.limit(cap + 1)
-        stmt = select(func.count()).select_from(matching.subquery())
+        stmt = count_statement(select(BusinessModel.id).where(*_conditions(query)), cap)
         with self._db.read() as session:
             return session.execute(stmt).scalar_one()
 

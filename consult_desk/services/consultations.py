@@ -30,7 +30,7 @@ from consult_desk.domain.errors import Conflict, FieldError, NotFound, Validatio
 from consult_desk.domain.fiscal import japan_today
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services import audit, records
-from consult_desk.services.paging import SortKey, after_condition
+from consult_desk.services.paging import SortKey, after_condition, count_statement
 from consult_desk.services.search import (
     WALK_DATES_ABOVE,
     consultation_fts_hits,
@@ -311,13 +311,9 @@ class ConsultationService:
             ]
 
     def count(self, query: ConsultationQuery, cap: int | None = None) -> int:
-        """How many rows match; with ``cap``, counting stops at cap + 1 (shown as "cap+"),
-        which keeps a count over a million rows as quick as the first page."""
+        """How many rows match (at most cap + 1 with ``cap``: see ``paging.count_statement``)."""
         self._principal.require(Kind.CONSULTATION, Action.READ)
-        matching = select(ConsultationModel.id).where(*_conditions(query))
-        if cap is not None:
-            matching = matching.limit(cap + 1)
-        stmt = select(func.count()).select_from(matching.subquery())
+        stmt = count_statement(select(ConsultationModel.id).where(*_conditions(query)), cap)
         with self._db.read() as session:
             return session.execute(stmt).scalar_one()
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 # A column the list is ordered by; the last one of a sort is always the id.
@@ -29,3 +29,11 @@ def like_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, with LIKE's own wildcards escaped by '\\'."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def count_statement(matching: Select[Any], cap: int | None = None) -> Select[Any]:
+    """COUNT over the ids a list query matches; with ``cap`` it stops at cap + 1 rows (the
+    list then says "cap+"), which keeps a count over a million rows as quick as a page."""
+    if cap is not None:
+        matching = matching.limit(cap + 1)
+    return select(func.count()).select_from(matching.subquery())

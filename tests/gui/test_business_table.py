@@ -124,3 +124,12 @@ def test_audit_model_passes_the_model_tester(
     model.fetch_all()
     assert model.rowCount() == 7  # the seven businesses of the fixture
     assert model.index(0, 2).data() == "登録"
+
+
+def test_the_sort_arrow_stays_on_the_clicked_reading_column(businesses: BusinessService) -> None:
+    model = BusinessTableModel(businesses)
+
+    model.sort(1, Qt.SortOrder.DescendingOrder)  # フリガナ: the same order as 事業者名
+
+    assert model.sort_column() == 1
+    assert _all_names(model)[0] == "有楽珈琲店"

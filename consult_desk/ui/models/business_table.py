@@ -40,12 +40,16 @@ class BusinessTableModel(PagedTableModel[BusinessRow]):
         super().__init__([c.title for c in COLUMNS], parent)
         self._businesses = businesses
         self._query = BusinessQuery()
+        self._sort_column = 0
 
     @property
     def query(self) -> BusinessQuery:
         return self._query
 
     def sort_column(self) -> int:
+        """The column the user sorted by (事業者名 and フリガナ share one order)."""
+        if COLUMNS[self._sort_column].sort is self._query.sort:
+            return self._sort_column
         return next(i for i, c in enumerate(COLUMNS) if c.sort is self._query.sort)
 
     def reload(self, query: BusinessQuery | None = None) -> None:
@@ -78,6 +82,7 @@ class BusinessTableModel(PagedTableModel[BusinessRow]):
         descending = order == Qt.SortOrder.DescendingOrder
         if key is None:  # not sortable: keep the current order
             return
+        self._sort_column = column
         if key is self._query.sort and descending == self._query.descending:
             return
         self.reload(self._query.sorted_by(key, descending=descending))

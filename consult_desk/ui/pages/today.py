@@ -59,6 +59,9 @@ class TodayPage(QWidget):
         self.open_button.clicked.connect(self._open_selected)
         self.done_button.clicked.connect(self.mark_done)
         self.table = make_table_view(self.model, WIDTHS)
+        self.empty_label = QLabel(self.tr("期限が来ている未対応のフォローアップはありません。"))
+        self.empty_label.setObjectName("notice")
+        self.empty_label.setVisible(False)
         self.table.doubleClicked.connect(lambda index: self._emit(index.row()))
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self._open_selected)
         QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, self._open_selected)
@@ -77,6 +80,7 @@ class TodayPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(note)
         layout.addLayout(buttons)
+        layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 1)
         self.model.modelReset.connect(self._update_count)
         self.refresh()
@@ -94,7 +98,9 @@ class TodayPage(QWidget):
         self.model.reload(self.query(mine=not self.everyone_check.isChecked()))
 
     def _update_count(self) -> None:
-        self.count_label.setText(count_text(self._consultations.count(self.model.query, COUNT_CAP)))
+        total = self._consultations.count(self.model.query, COUNT_CAP)
+        self.count_label.setText(count_text(total))
+        self.empty_label.setVisible(total == 0)
 
     def _emit(self, row: int) -> None:
         self.open_requested.emit(self.model.row_at(row).id)

@@ -84,6 +84,9 @@ SUBSIDY_STATUSES = (
 )
 SUBSIDY_TARGETS = ("business", "street")
 SAFETY_NET_KINDS = ("4号", "5号", "危機関連")
+# transition/undo: state changes; interview: a 起業計画 coaching session; prepayment: 繰上償還
+# (data holds the amount); subsidy_stop: the ward stops its interest share; note: anything else.
+LOAN_EVENT_KINDS = ("transition", "undo", "note", "interview", "prepayment", "subsidy_stop")
 
 
 class Tracked:
@@ -541,12 +544,23 @@ class LoanCase(Tracked, Base):
     guarantee_fee_subsidy_cap: Mapped[int | None] = mapped_column(Yen)
     max_term_months: Mapped[int | None] = mapped_column(Integer)
     max_grace_months: Mapped[int | None] = mapped_column(Integer)
+    limit_amount: Mapped[int | None] = mapped_column(Yen)
     approved_amount: Mapped[int | None] = mapped_column(Yen)  # 保証承諾額 / bank approval
     guarantee_fee: Mapped[int | None] = mapped_column(Yen)
     executed_on: Mapped[date | None] = mapped_column(Date, index=True)
     executed_amount: Mapped[int | None] = mapped_column(Yen)
     term_months: Mapped[int | None] = mapped_column(Integer)
     grace_months: Mapped[int | None] = mapped_column(Integer)
+    # Eligibility checklist (DOMAIN §1.2) as ticked at the start of the ward review; None: not
+    # checked yet.
+    eligible_in_ward_year: Mapped[bool | None] = mapped_column(Boolean)
+    eligible_head_office: Mapped[bool | None] = mapped_column(Boolean)
+    eligible_taxes_paid: Mapped[bool | None] = mapped_column(Boolean)
+    eligible_no_virtual_office: Mapped[bool | None] = mapped_column(Boolean)
+    eligible_industry_covered: Mapped[bool | None] = mapped_column(Boolean)
+    # 代表者区分 and 町会 membership at referral: they chose the subsidy rate in the snapshot.
+    representative_residence: Mapped[str | None] = mapped_column(String(10))
+    chokai_member: Mapped[bool | None] = mapped_column(Boolean)
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     close_reason: Mapped[str] = mapped_column(Text, default="")
     subsidy_stopped_on: Mapped[date | None] = mapped_column(Date)
@@ -558,7 +572,7 @@ class LoanCaseEvent(Base):
     """Append-only history of a loan case: every transition and every undo."""
 
     __tablename__ = "loan_case_event"
-    __table_args__ = (CheckConstraint(_in("kind", ("transition", "undo", "note")), name="kind"),)
+    __table_args__ = (CheckConstraint(_in("kind", LOAN_EVENT_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("loan_case.id"), index=True)

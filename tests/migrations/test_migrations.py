@@ -108,6 +108,58 @@ def test_upgrade_keeps_the_data_of_an_older_database(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def _fill_loan_case_0004(path: Path) -> None:
+    """A fund, a case and its history as revision 0004 stored them."""
+    _fill_revision_0001(path)
+    stamp = "'2026-06-01 00:00:00'"
+    raw = sqlite3.connect(path)
+    with raw:
+        raw.execute(
+            "INSERT INTO loan_program (id, name, is_startup, active, notes, created_at,"
+            f" updated_at, version) VALUES (1, '営業資金', 0, 1, '', {stamp}, {stamp}, 1)"
+        )
+        raw.execute(
+            "INSERT INTO loan_case (id, business_id, program_id, initiative_id, status,"
+            " status_since, interviewer, receipt_number, received_on, requested_amount,"
+            " purpose, referral_number, close_reason, subsidy_stop_reason, created_at,"
+            " updated_at, version) VALUES (1, 1, 1, (SELECT id FROM initiative WHERE code ="
+            " '1-2-1'), 'RECEIVED', '2026-06-01', '山田', 'R8-1', '2026-06-01', 5000000,"
+            f" '運転資金', '', '', '', {stamp}, {stamp}, 2)"
+        )
+        raw.execute(
+            "INSERT INTO loan_case_event (id, case_id, kind, from_status, to_status,"
+            " occurred_on, recorded_at, staff_id, reason, data) VALUES (1, 1, 'transition',"
+            f" 'INQUIRY', 'RECEIVED', '2026-06-01', {stamp}, 1, '', '{{}}')"
+        )
+    raw.close()
+
+
+def test_0005_keeps_loan_cases_and_allows_the_new_event_kinds(tmp_path: Path) -> None:
+    path = tmp_path / "loans.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine, "0004")
+    _fill_loan_case_0004(path)
+
+    open_or_upgrade(engine)
+
+    with engine.begin() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT status, requested_amount, purpose, eligible_taxes_paid, limit_amount, version"
+            " FROM loan_case"
+        ).one()
+        assert tuple(row) == ("RECEIVED", 5000000, "運転資金", None, None, 2)
+        connection.exec_driver_sql(
+            "INSERT INTO loan_case_event (case_id, kind, from_status, to_status, occurred_on,"
+            " recorded_at, reason, data) VALUES (1, 'interview', 'RECEIVED', 'RECEIVED',"
+            " '2026-06-02', '2026-06-02 00:00:00', '計画書', '{}')"
+        )
+    downgrade(engine, "0004")
+    with engine.connect() as connection:
+        kinds = connection.exec_driver_sql("SELECT kind FROM loan_case_event ORDER BY id")
+        assert [k for (k,) in kinds] == ["transition", "note"]
+    engine.dispose()
+
+
 def test_a_new_file_is_built_without_a_backup(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
 

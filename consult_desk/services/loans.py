@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from consult_desk.db.base import utcnow
@@ -207,6 +207,32 @@ def _conditions(
     if query.overdue_only:
         found.append(_overdue_condition(thresholds, today))
     return found
+
+
+def _row_statement() -> Select[Any]:
+    """The columns of a pipeline row; the amount is the latest known one."""
+    c = LoanCase
+    amount = func.coalesce(
+        c.executed_amount, c.approved_amount, c.referral_amount, c.requested_amount
+    )
+    return (
+        select(
+            c.id,
+            c.business_id,
+            Business.name.label("business"),
+            LoanProgram.name.label("program"),
+            c.status,
+            c.status_since,
+            c.received_on,
+            Bank.name.label("bank"),
+            Staff.name.label("officer"),
+            amount.label("amount"),
+        )
+        .join(Business, Business.id == c.business_id)
+        .join(LoanProgram, LoanProgram.id == c.program_id)
+        .outerjoin(Bank, Bank.id == c.bank_id)
+        .outerjoin(Staff, Staff.id == c.officer_id)
+    )
 
 
 class LoanService:
@@ -541,52 +567,40 @@ class LoanService:
         self._principal.require(Kind.LOAN, Action.READ)
         today = today or japan_today()
         thresholds = thresholds or {}
-        c = LoanCase
-        keys: list[SortKey] = [c.status_since, c.id]
-        amount = func.coalesce(
-            c.executed_amount, c.approved_amount, c.referral_amount, c.requested_amount
-        )
-        stmt = (
-            select(
-                c.id,
-                c.business_id,
-                Business.name.label("business"),
-                LoanProgram.name.label("program"),
-                c.status,
-                c.status_since,
-                c.received_on,
-                Bank.name.label("bank"),
-                Staff.name.label("officer"),
-                amount.label("amount"),
-            )
-            .join(Business, Business.id == c.business_id)
-            .join(LoanProgram, LoanProgram.id == c.program_id)
-            .outerjoin(Bank, Bank.id == c.bank_id)
-            .outerjoin(Staff, Staff.id == c.officer_id)
-            .where(*_conditions(query, thresholds, today))
-        )
+        keys: list[SortKey] = [LoanCase.status_since, LoanCase.id]
+        stmt = _row_statement().where(*_conditions(query, thresholds, today))
         if after is not None:
             stmt = stmt.where(after_condition(keys, (after.status_since, after.id), False))
-        hide = not self._principal.sees_loan_amounts
         with self._db.read() as session:
-            return [
-                LoanRow(
-                    id=row.id,
-                    business_id=row.business_id,
-                    business_name=row.business,
-                    program_name=row.program,
-                    state=LoanState(row.status),
-                    status_since=row.status_since,
-                    received_on=row.received_on,
-                    bank_name=row.bank or "",
-                    officer_name=row.officer or "",
-                    amount=None if hide else row.amount,
-                    days_in_state=(today - row.status_since).days,
-                    overdue=row.status in thresholds
-                    and (today - row.status_since).days >= thresholds[row.status],
-                )
-                for row in session.execute(stmt.order_by(*keys).limit(limit))
-            ]
+            rows = session.execute(stmt.order_by(*keys).limit(limit))
+            return [self._row(row, thresholds, today) for row in rows]
+
+    def for_consultation(self, consultation_id: int) -> list[LoanRow]:
+        """The cases opened from one consultation, oldest first (the consultation form lists
+        them; one consultation rarely leads to more than a couple)."""
+        self._principal.require(Kind.LOAN, Action.READ)
+        today = japan_today()
+        stmt = _row_statement().where(LoanCase.consultation_id == consultation_id)
+        with self._db.read() as session:
+            rows = session.execute(stmt.order_by(LoanCase.received_on, LoanCase.id))
+            return [self._row(row, {}, today) for row in rows]
+
+    def _row(self, row: Any, thresholds: dict[str, int], today: date) -> LoanRow:
+        days = (today - row.status_since).days
+        return LoanRow(
+            id=row.id,
+            business_id=row.business_id,
+            business_name=row.business,
+            program_name=row.program,
+            state=LoanState(row.status),
+            status_since=row.status_since,
+            received_on=row.received_on,
+            bank_name=row.bank or "",
+            officer_name=row.officer or "",
+            amount=row.amount if self._principal.sees_loan_amounts else None,
+            days_in_state=days,
+            overdue=row.status in thresholds and days >= thresholds[row.status],
+        )
 
     def count(
         self,
@@ -683,7 +697,6 @@ class LoanService:
     def forecast(self, fiscal_year: int) -> Forecast:
         """The 年度's interest subsidy over every loan running in it, for the budget."""
         self._principal.require(Kind.LOAN, Action.READ)
-        self._principal.require(Kind.REPORT, Action.READ)
         first, last = fiscal_year_range(fiscal_year)
         c = LoanCase
         stmt = (

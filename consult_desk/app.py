@@ -18,6 +18,7 @@ from consult_desk.services.backups import BackupService
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.history import HistoryService
+from consult_desk.services.loan_master import LoanMasterService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import StaffService
@@ -97,6 +98,7 @@ def build_window(
             audit_log=AuditLogService(db, principal),
             history=history,
             backups=lambda: backup_service(db, principal),
+            loan_master=LoanMasterService(db, principal),
         ),
         location=location,
     )

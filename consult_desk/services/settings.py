@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from consult_desk.db.engine import Database
@@ -14,6 +15,16 @@ IDLE_LOCK_KEY = "idle_lock_minutes"
 BACKUP_FOLDER_KEY = "backup_folder"
 DEFAULT_IDLE_MINUTES = 15
 IDLE_MINUTES_RANGE = (1, 240)
+LOAN_OVERDUE_KEY = "loan_overdue_days"
+# Days a loan case may stay in a waiting state before the pipeline marks it overdue.
+DEFAULT_LOAN_OVERDUE_DAYS: dict[str, int] = {
+    "REFERRAL_ISSUED": 14,
+    "BANK_REVIEW": 14,
+    "CGC_REVIEW": 21,
+    "WARD_REVIEW": 7,
+    "ON_HOLD": 14,
+}
+LOAN_OVERDUE_RANGE = (1, 365)
 
 
 class SettingsService:
@@ -57,3 +68,36 @@ class SettingsService:
         if folder is not None and not folder.is_absolute():
             raise ValidationError([FieldError("backup_folder", "setting.folder_absolute")])
         self._set(BACKUP_FOLDER_KEY, str(folder) if folder else "")
+
+    def loan_overdue_days(self) -> dict[str, int]:
+        """Days per loan status before a case counts as overdue (defaults where unset)."""
+        self._principal.require(Kind.MASTER, Action.READ)
+        days = dict(DEFAULT_LOAN_OVERDUE_DAYS)
+        try:
+            stored = json.loads(self._get(LOAN_OVERDUE_KEY) or "{}")
+        except ValueError:
+            stored = {}
+        if isinstance(stored, dict):
+            low, high = LOAN_OVERDUE_RANGE
+            # A value outside today's rules (edited by hand, older build) falls back quietly.
+            days.update(
+                (code, value)
+                for code, value in stored.items()
+                if code in days and type(value) is int and low <= value <= high
+            )
+        return days
+
+    def set_loan_overdue_days(self, days: dict[str, int]) -> None:
+        """Change some or all thresholds; statuses not given keep their current value."""
+        self._principal.require(Kind.MASTER, Action.ADMINISTER)
+        low, high = LOAN_OVERDUE_RANGE
+        errors = []
+        for code, value in days.items():
+            if code not in DEFAULT_LOAN_OVERDUE_DAYS:
+                errors.append(FieldError("loan_overdue_days", "invalid_choice"))
+            elif type(value) is not int or not low <= value <= high:  # bool is no day count
+                errors.append(FieldError("loan_overdue_days", "setting.overdue_range"))
+        if errors:
+            raise ValidationError(errors)
+        merged = {**self.loan_overdue_days(), **days}
+        self._set(LOAN_OVERDUE_KEY, json.dumps(merged, sort_keys=True))

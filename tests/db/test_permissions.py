@@ -9,8 +9,9 @@ forget its check.
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,14 @@ from consult_desk.db.engine import Database
 from consult_desk.db.models import AuditLog, Staff, StaffRole
 from consult_desk.domain.businesses import BusinessInput, BusinessQuery
 from consult_desk.domain.consultations import ConsultationInput, ConsultationQuery
+from consult_desk.domain.loan_programs import BankInput, BranchInput, ProgramInput, TermsInput
+from consult_desk.domain.loans import (
+    LoanCaseInput,
+    LoanQuery,
+    StepInput,
+    StepName,
+    SubsidyStopReason,
+)
 from consult_desk.domain.permissions import (
     MASK,
     Action,
@@ -38,6 +47,8 @@ from consult_desk.services import (
     consultations,
     demo,
     history,
+    loan_master,
+    loans,
     settings,
     staff,
     timeline,
@@ -48,10 +59,13 @@ from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.demo import DemoService
 from consult_desk.services.history import HistoryService
+from consult_desk.services.loan_master import LoanMasterService
+from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import NewStaff, StaffService
 from consult_desk.services.timeline import TimelineService
+from tests.loan_setup import LoanWorld, make_loan_world
 
 TODAY = date(2026, 11, 28)
 
@@ -72,6 +86,8 @@ class World:
     backup: Path
     trashed_id: int  # a consultation in the trash
     other_staff_id: int  # a consultant the administrator can manage
+    loan_world: LoanWorld | None = None
+    loan_cases: dict[str, int] = field(default_factory=dict)  # opened / received / executed
 
     def business_version(self) -> int:
         return BusinessService(self.db, self.admin).get(self.business_id).version
@@ -127,7 +143,7 @@ def world(db: Database, admin: Principal, fast_hasher: PasswordHasher, tmp_path:
         admin, NewStaff("other", "他の職員", (Role.CONSULTANT,), "sakura-password-1")
     )
     backup = BackupService(db, admin).make("manual")
-    return World(
+    built = World(
         db,
         admin,
         fast_hasher,
@@ -141,6 +157,10 @@ def world(db: Database, admin: Principal, fast_hasher: PasswordHasher, tmp_path:
         trashed_id,
         other,
     )
+    built.loan_world = make_loan_world(db)
+    for stage in ("opened", "received", "executed"):
+        built.loan_cases[stage] = _new_loan(built, stage)
+    return built
 
 
 Call = Callable[[World, Principal], Any]
@@ -358,6 +378,141 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         Action.ADMINISTER,
         lambda w, p: BackupService(w.db, p).restore(w.backup),
     ),
+    "LoanService.add": (
+        Kind.LOAN,
+        Action.CREATE,
+        lambda w, p: L(w.db, p).add(_loan_input(w), today=TODAY),
+    ),
+    "LoanService.update": (
+        Kind.LOAN,
+        Action.EDIT,
+        lambda w, p: L(w.db, p).update(*_loan(w, p), replace(_loan_input(w), purpose="設備")),
+    ),
+    "LoanService.get": (Kind.LOAN, Action.READ, lambda w, p: L(w.db, p).get(_loan(w, p)[0])),
+    "LoanService.preview": (
+        Kind.LOAN,
+        Action.READ,
+        lambda w, p: L(w.db, p).preview(_loan(w, p)[0], _receive(), today=TODAY),
+    ),
+    "LoanService.advance": (
+        Kind.LOAN,
+        Action.TRANSITION,
+        lambda w, p: L(w.db, p).advance(*_loan(w, p), _receive(), today=TODAY),
+    ),
+    "LoanService.undo": (
+        Kind.LOAN,
+        Action.TRANSITION,
+        lambda w, p: L(w.db, p).undo(*_loan(w, p, "received"), "入力誤り"),
+    ),
+    "LoanService.history": (
+        Kind.LOAN,
+        Action.READ,
+        lambda w, p: L(w.db, p).history(_loan(w, p)[0]),
+    ),
+    "LoanService.log_interview": (
+        Kind.LOAN,
+        Action.EDIT,
+        lambda w, p: L(w.db, p).log_interview(*_loan(w, p), TODAY, "山田", "計画書"),
+    ),
+    "LoanService.record_prepayment": (
+        Kind.LOAN,
+        Action.EDIT,
+        lambda w, p: L(w.db, p).record_prepayment(*_loan(w, p, "executed"), TODAY, 1_000),
+    ),
+    "LoanService.stop_subsidy": (
+        Kind.LOAN,
+        Action.TRANSITION,
+        lambda w, p: L(w.db, p).stop_subsidy(
+            *_loan(w, p, "executed"), TODAY, SubsidyStopReason.CLOSED, "廃業"
+        ),
+    ),
+    "LoanService.page": (Kind.LOAN, Action.READ, lambda w, p: L(w.db, p).page(LoanQuery())),
+    "LoanService.count": (Kind.LOAN, Action.READ, lambda w, p: L(w.db, p).count(LoanQuery())),
+    "LoanService.counts_by_state": (
+        Kind.LOAN,
+        Action.READ,
+        lambda w, p: L(w.db, p).counts_by_state(LoanQuery()),
+    ),
+    "LoanService.lead_times": (Kind.LOAN, Action.READ, lambda w, p: L(w.db, p).lead_times()),
+    "LoanService.schedule": (
+        Kind.LOAN,
+        Action.READ,
+        lambda w, p: L(w.db, p).schedule(_loan(w, p, "executed")[0]),
+    ),
+    "LoanService.for_consultation": (
+        Kind.LOAN,
+        Action.READ,
+        lambda w, p: L(w.db, p).for_consultation(w.consultation_id),
+    ),
+    "LoanService.forecast": (Kind.LOAN, Action.READ, lambda w, p: L(w.db, p).forecast(2026)),
+    "LoanMasterService.programs": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: M(w.db, p).programs(),
+    ),
+    "LoanMasterService.add_program": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: M(w.db, p).add_program(ProgramInput("設備資金", False, True, "", None)),
+    ),
+    "LoanMasterService.update_program": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: M(w.db, p).update_program(
+            _lw(w).program_id, 1, ProgramInput("営業資金", False, True, "備考", None)
+        ),
+    ),
+    "LoanMasterService.terms": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: M(w.db, p).terms(_lw(w).program_id),
+    ),
+    "LoanMasterService.terms_in_force": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: M(w.db, p).terms_in_force(_lw(w).program_id, TODAY),
+    ),
+    "LoanMasterService.add_terms": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: M(w.db, p).add_terms(_lw(w).program_id, _terms(date(2027, 4, 1))),
+    ),
+    "LoanMasterService.update_terms": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: M(w.db, p).update_terms(_lw(w).terms_id, 1, _terms(date(2026, 4, 1))),
+    ),
+    "LoanMasterService.banks": (Kind.MASTER, Action.READ, lambda w, p: M(w.db, p).banks()),
+    "LoanMasterService.add_bank": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: M(w.db, p).add_bank(BankInput("りそな銀行", True)),
+    ),
+    "LoanMasterService.update_bank": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: M(w.db, p).update_bank(_lw(w).bank_id, 1, BankInput("みずほ銀行", False)),
+    ),
+    "LoanMasterService.add_branch": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: M(w.db, p).add_branch(_lw(w).bank_id, BranchInput("九段支店", True)),
+    ),
+    "LoanMasterService.update_branch": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: M(w.db, p).update_branch(_lw(w).branch_id, 1, BranchInput("神田支店", False)),
+    ),
+    "SettingsService.loan_overdue_days": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: SettingsService(w.db, p).loan_overdue_days(),
+    ),
+    "SettingsService.set_loan_overdue_days": (
+        Kind.MASTER,
+        Action.ADMINISTER,
+        lambda w, p: SettingsService(w.db, p).set_loan_overdue_days({"BANK_REVIEW": 10}),
+    ),
 }
 
 # Public methods that need no permission of the matrix, and why.
@@ -382,6 +537,8 @@ SERVICES = [
     demo.DemoService,
     backups.BackupService,
     timeline.TimelineService,
+    loans.LoanService,
+    loan_master.LoanMasterService,
 ]
 MUTATING = {
     Action.CREATE,
@@ -390,6 +547,99 @@ MUTATING = {
     Action.TRANSITION,
     Action.EXPORT,
     Action.ADMINISTER,
+}
+
+
+L, M = LoanService, LoanMasterService
+
+
+def _lw(w: World) -> LoanWorld:
+    assert w.loan_world is not None
+    return w.loan_world
+
+
+def _terms(valid_from: date) -> TermsInput:
+    return TermsInput(
+        valid_from=valid_from,
+        valid_to=None,
+        limit_amount=10_000_000,
+        max_term_months=84,
+        max_grace_months=12,
+        nominal_rate=Decimal("2.1"),
+        subsidy_rate_resident=Decimal("1.6"),
+        subsidy_rate_general=Decimal("0.6"),
+        chokai_bonus_rate=None,
+        guarantee_fee_subsidy_ratio=None,
+        guarantee_fee_subsidy_cap=None,
+        max_concurrent_loans=2,
+    )
+
+
+def _loan_input(w: World) -> LoanCaseInput:
+    assert w.loan_world is not None
+    return LoanCaseInput(
+        business_id=w.business_id, program_id=w.loan_world.program_id, received_on=TODAY
+    )
+
+
+def _receive() -> StepInput:
+    return StepInput(StepName.RECEIVE, TODAY, interviewer="山田")
+
+
+def _loan(w: World, p: Principal, stage: str = "opened") -> tuple[int, int]:
+    """(id, version) of a case the administrator opened and took to ``stage``."""
+    case_id = w.loan_cases[stage]
+    return case_id, L(w.db, w.admin).get(case_id).version
+
+
+def _new_loan(w: World, stage: str) -> int:
+    assert w.loan_world is not None
+    service = L(w.db, w.admin)
+    case_id = service.add(
+        LoanCaseInput(
+            business_id=w.business_id,
+            program_id=w.loan_world.program_id,
+            received_on=date(2026, 11, 2),
+        ),
+        today=TODAY,
+    )
+    steps = []
+    if stage != "opened":
+        steps.append(StepInput(StepName.RECEIVE, date(2026, 11, 2), interviewer="山田"))
+    if stage == "executed":
+        steps += [
+            StepInput(StepName.START_REVIEW, date(2026, 11, 2), **_ELIGIBLE),
+            StepInput(
+                StepName.REFER,
+                date(2026, 11, 9),
+                referral_number="R1",
+                referral_amount=1_000_000,
+                bank_id=w.loan_world.bank_id,
+            ),
+            StepInput(StepName.BANK_RECEIVED, date(2026, 11, 10)),
+            StepInput(
+                StepName.EXECUTE,
+                date(2026, 11, 20),
+                executed_amount=1_000_000,
+                term_months=60,
+                grace_months=6,
+                nominal_rate=Decimal("2.1"),
+            ),
+        ]
+    for step in steps:
+        service.advance(case_id, service.get(case_id).version, step, today=TODAY)
+    return case_id
+
+
+_ELIGIBLE = {
+    name: True
+    for name in (
+        "eligible_in_ward_year",
+        "eligible_head_office",
+        "eligible_taxes_paid",
+        "eligible_no_virtual_office",
+        "eligible_industry_covered",
+    )
 }
 
 

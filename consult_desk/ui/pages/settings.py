@@ -1,6 +1,7 @@
 """設定: own password for everyone; staff, backups and the trash for administrators; the audit
-log for auditors and administrators. Tabs a role may not use are not shown (and the services
-refuse them anyway)."""
+log for auditors and administrators; the loan master data for the loan desk (read-only except
+for administrators). Tabs a role may not use are not shown (and the services refuse them
+anyway)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,10 +48,17 @@ from consult_desk.services.audit_log import (
 )
 from consult_desk.services.backups import BackupService
 from consult_desk.services.history import HistoryService
+from consult_desk.services.loan_master import LoanMasterService
 from consult_desk.services.settings import IDLE_MINUTES_RANGE, SettingsService
 from consult_desk.services.staff import NewStaff, StaffService
 from consult_desk.ui.messages import error_text
 from consult_desk.ui.models.paged_table import PagedTableModel
+from consult_desk.ui.pages.loan_master import (
+    BanksTab,
+    LoanDeadlinesTab,
+    LoanProgramsTab,
+    shows_loan_master,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,7 @@ class SettingsServices:
     audit_log: AuditLogService
     history: HistoryService
     backups: Callable[[], BackupService]  # built on demand: the folder may change
+    loan_master: LoanMasterService
 
 
 def _python_date(value: QDate) -> date:
@@ -558,6 +567,13 @@ class SettingsPage(QWidget):
         self.tabs.addTab(PasswordTab(services), self.tr("パスワード変更"))
         if principal.can(Kind.STAFF, Action.ADMINISTER):
             self.tabs.addTab(StaffTab(services), self.tr("職員"))
+        if shows_loan_master(principal):
+            self.loan_programs_tab = LoanProgramsTab(services.loan_master, principal)
+            self.banks_tab = BanksTab(services.loan_master, principal)
+            self.loan_deadlines_tab = LoanDeadlinesTab(services.settings, principal)
+            self.tabs.addTab(self.loan_programs_tab, self.tr("資金種別・融資条件"))
+            self.tabs.addTab(self.banks_tab, self.tr("金融機関"))
+            self.tabs.addTab(self.loan_deadlines_tab, self.tr("案件の期限"))
         if principal.can(Kind.BACKUP, Action.ADMINISTER):
             backups = BackupTab(services)
             backups.restored.connect(self.restored)

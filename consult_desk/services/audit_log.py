@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "restore": "ごみ箱から復元",
     "restore_version": "以前の版に戻す",
     "transition": "状態変更",
+    "undo": "状態変更の取消し",
     "sign_in": "サインイン",
     "sign_in_failed": "サインイン失敗",
     "sign_in_refused": "サインイン拒否（待機中）",
@@ -47,6 +48,12 @@ RECORD_KIND_LABELS = {
     "backup": "バックアップ",
     "audit_log": "監査ログ",
     "demo": "デモデータ",
+    "loan_case": "融資あっせん",
+    "loan_program": "資金種別",
+    "loan_terms": "融資条件",
+    "bank": "金融機関",
+    "bank_branch": "金融機関の支店",
+    "safety_net": "セーフティネット認定",
 }
 
 

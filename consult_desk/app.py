@@ -19,6 +19,7 @@ from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.loan_master import LoanMasterService
+from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import StaffService
@@ -90,6 +91,7 @@ def build_window(
         reference=ReferenceService(db),
         history=history,
         timeline=TimelineService(db, principal),
+        loans=LoanService(db, principal),
         drafts=drafts or DraftStore(),
         settings=SettingsServices(
             principal=principal,

@@ -10,6 +10,7 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,11 +20,13 @@ from consult_desk.db.engine import Database, sqlite_path, storage_error
 from consult_desk.db.migrate import SchemaState
 from consult_desk.domain.businesses import BusinessQuery
 from consult_desk.domain.errors import DomainError
+from consult_desk.domain.fiscal import parse_date
 from consult_desk.domain.messages import message_for
 from consult_desk.domain.permissions import SETUP, Action, Kind, Principal, Role
 from consult_desk.services.backups import BackupService
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.demo import DEMO_STAFF, DemoService
+from consult_desk.services.exports import EXPORTS, ExportFormat, ExportService, TargetExists
 from consult_desk.services.maintenance import MaintenanceService
 from consult_desk.services.reference import ReferenceService, plan_as_json
 from consult_desk.services.settings import SettingsService
@@ -134,7 +137,39 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--consultations-per-business", type=float, default=3.0, help=argparse.SUPPRESS
     )
+
+    export = commands.add_parser("export", help="データを CSV または Excel（xlsx）に書き出す")
+    export.add_argument(
+        "kind",
+        choices=list(EXPORTS),
+        metavar="KIND",
+        help="書き出すデータ: "
+        + "、".join(f"{name}={s.label}（期間は{s.period}）" for name, s in EXPORTS.items()),
+    )
+    export.add_argument(
+        "--format",
+        choices=[f.value for f in ExportFormat],
+        help="形式（既定: 出力ファイルの拡張子から。csv は Excel で開ける BOM 付き UTF-8）",
+    )
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="出力先")
+    export.add_argument(
+        "--from", dest="date_from", type=_date, metavar="DATE", help="期間の始め（この日を含む）"
+    )
+    export.add_argument(
+        "--to", dest="date_to", type=_date, metavar="DATE", help="期間の終わり（この日を含む）"
+    )
+    export.add_argument(
+        "--force", action="store_true", help="出力先に同名のファイルがあれば上書きする"
+    )
     return parser
+
+
+def _date(text: str) -> date:
+    """A date typed on the command line: 2026-04-01, 2026/4/1, R8.4.1, 令和8年4月1日 …"""
+    try:
+        return parse_date(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日付として読み取れません: {text}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,11 +221,15 @@ def _run(args: argparse.Namespace, url: str) -> int:
 def _check_arguments(args: argparse.Namespace, url: str) -> None:
     """Refuse what cannot work before anything is created on disk."""
     path = sqlite_path(url)
-    needs_file = args.command == "db" and args.db_command in ("backup", "check", "restore")
+    needs_file = args.command == "export" or (
+        args.command == "db" and args.db_command in ("backup", "check", "restore")
+    )
     if needs_file and path is not None and not path.exists():
         raise UserError(
             f"データベースがありません: {path}（新しく作るときは consult-desk db upgrade）"
         )
+    if args.command == "export":
+        _check_export(args)
     if args.command == "demo":
         per_business = args.consultations_per_business
         if not 0 <= args.businesses <= MAX_DEMO_BUSINESSES:
@@ -199,6 +238,26 @@ def _check_arguments(args: argparse.Namespace, url: str) -> None:
             raise UserError(
                 f"1事業者あたりの相談数は0〜{MAX_DEMO_PER_BUSINESS}で指定してください。"
             )
+
+
+def _check_export(args: argparse.Namespace) -> None:
+    target: Path = args.output
+    if args.format is None:
+        suffix = target.suffix.lower().lstrip(".")
+        if suffix not in {f.value for f in ExportFormat}:
+            raise UserError("形式を --format csv または --format xlsx で指定してください。")
+        args.format = suffix
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise UserError("期間の終わり（--to）が始まり（--from）より前です。")
+    if not target.parent.is_dir():
+        raise UserError(f"出力先のフォルダがありません: {target.parent}")
+    if target.is_dir():
+        raise UserError(f"出力先はフォルダです。ファイル名を指定してください: {target}")
+    if target.exists() and not args.force:
+        raise UserError(_TARGET_EXISTS)
+
+
+_TARGET_EXISTS = "出力先のファイルがすでにあります。上書きするときは --force を指定してください。"
 
 
 def _dispatch(args: argparse.Namespace, db: Database) -> int:
@@ -253,7 +312,29 @@ def _dispatch(args: argparse.Namespace, db: Database) -> int:
             per_business=args.consultations_per_business,
             password=args.password,
         )
+    if args.command == "export":
+        return _export(args, db)
     raise AssertionError(args.command)
+
+
+def _export(args: argparse.Namespace, db: Database) -> int:
+    source = EXPORTS[args.kind]
+    principal = _sign_in(args, db, source.kind, Action.EXPORT)
+    try:
+        result = ExportService(db, principal).export(
+            args.kind,
+            args.output,
+            ExportFormat(args.format),
+            args.date_from,
+            args.date_to,
+            overwrite=args.force,
+        )
+    except TargetExists as exc:  # appeared while the rows were being written
+        raise UserError(_TARGET_EXISTS) from exc
+    print(f"{source.label}を {result.rows:,} 件書き出しました: {result.path}")
+    if not principal.sees_loan_amounts and source.kind is Kind.LOAN:
+        print("金額の列は、閲覧の権限がないため空欄です。")
+    return 0
 
 
 def _backups(db: Database, principal: Principal) -> BackupService:
@@ -378,7 +459,8 @@ def _demo(
     )
     print(
         f"デモデータを作成しました: 職員 {summary.staff} 名、事業者 {summary.businesses:,} 件、"
-        f"相談 {summary.consultations:,} 件"
+        f"相談 {summary.consultations:,} 件、融資あっせん {summary.loan_cases:,} 件、"
+        f"セーフティネット認定 {summary.certifications:,} 件"
     )
     print(
         "デモ用職員（ログイン名）: "

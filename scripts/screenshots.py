@@ -14,17 +14,22 @@ from datetime import date
 
 from argon2 import PasswordHasher
 
+from PySide6.QtWidgets import QApplication
+
 from consult_desk.app import build_window, make_application, open_database
 from consult_desk.domain.businesses import BusinessQuery
-from consult_desk.domain.permissions import SETUP
+from consult_desk.domain.loans import LoanQuery, LoanState
+from consult_desk.domain.permissions import SETUP, Principal
 from consult_desk.services.demo import DemoService
 from consult_desk.services.staff import StaffService
 from consult_desk.ui.dialogs.business_dialog import BusinessDialog
 from consult_desk.ui.dialogs.business_record import BusinessRecordDialog
 from consult_desk.ui.dialogs.consultation_dialog import ConsultationDialog
+from consult_desk.ui.dialogs.loan_case_dialog import LoanCaseDialog
 from consult_desk.ui.dialogs.sign_in import SignInDialog
 from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.idle_lock import LockDialog
+from consult_desk.ui.main_window import Services
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 FILE_NAMES = {
@@ -95,8 +100,36 @@ def main() -> int:
         app.processEvents()
         dialog.grab().save(str(OUT / f"{name}.png"))
         dialog.done(0)
+    loan_case(services, principal)
     db.dispose()
     return 0
+
+
+def loan_case(services: Services, principal: Principal) -> None:
+    """A loan case being repaid (its steps, history and schedule), if the demo has one."""
+    loans = services.loans
+    rows = loans.page(LoanQuery(states=frozenset({LoanState.REPAYING})), limit=1)
+    rows = rows or loans.page(LoanQuery(), limit=1)
+    if not rows:
+        print("no loan case in the demo data: the loan-case screenshots are skipped")
+        return
+    case = LoanCaseDialog(
+        loans,
+        services.settings.loan_master,
+        services.businesses,
+        services.reference,
+        principal,
+        case_id=rows[0].id,
+        consultations=services.consultations,
+    )
+    case.show()
+    for index, slug in enumerate(("loan-case", "loan-case-history", "loan-case-schedule")):
+        case.tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        path = OUT / f"{slug}.png"
+        case.grab().save(str(path))
+        print(path)
+    case.done(0)
 
 
 if __name__ == "__main__":

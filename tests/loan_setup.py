@@ -60,7 +60,7 @@ def make_loan_world(db: Database) -> LoanWorld:
             kind="corporation",
             name="神田青果株式会社",
             sort_key="かんだせいか",
-            sme_status="small",
+            sme_status="小規模企業者",
             representative_residence="resident",
             in_ward_since=date(2015, 4, 1),
         )

@@ -11,6 +11,7 @@ snapshot the threshold it was judged against.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -67,3 +68,82 @@ def qualifies(kind: SafetyNetKind, current: int, previous: int) -> bool:
 def valid_until(issued_on: date) -> date:
     """Last day the 認定書 may be presented: issued 11/1 → 11/30, issued 1/15 → 2/13."""
     return issued_on + timedelta(days=VALID_DAYS - 1)
+
+
+# --- certification cases (SafetyNetService) -------------------------------------------------
+
+MAX_SALES = 10**13  # yen; far above any small business's sales, so a typo shows
+MAX_NOTES = 2000
+
+
+class SafetyNetDecision(StrEnum):
+    PENDING = "pending"  # stored as NULL: applied, not decided yet
+    CERTIFIED = "certified"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "審査中", "certified": "認定", "refused": "不認定"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyNetInput:
+    """An application for a 認定: the sums of the period the kind looks at, and a year before."""
+
+    business_id: int
+    kind: SafetyNetKind
+    applied_on: date
+    sales_current: int
+    sales_previous: int
+    notes: str = ""
+
+    def errors(self, today: date) -> list[FieldError]:
+        found: list[FieldError] = []
+        if self.kind not in tuple(SafetyNetKind):
+            found.append(FieldError("kind", "invalid_choice"))
+        if self.applied_on > today:
+            found.append(FieldError("applied_on", "date.future"))
+        if self.sales_current < 0:
+            found.append(FieldError("sales_current", "negative"))
+        elif self.sales_current > MAX_SALES:
+            found.append(FieldError("sales_current", "too_large"))
+        if self.sales_previous < 0:
+            found.append(FieldError("sales_previous", "negative"))
+        elif self.sales_previous == 0:
+            found.append(FieldError("sales_previous", "safety_net.no_previous_sales"))
+        elif self.sales_previous > MAX_SALES:
+            found.append(FieldError("sales_previous", "too_large"))
+        if len(self.notes) > MAX_NOTES:
+            found.append(FieldError("notes", "too_long"))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyNetQuery:
+    business_id: int | None = None
+    kind: SafetyNetKind | None = None
+    decision: SafetyNetDecision | None = None  # None: every decision
+    applied_from: date | None = None
+    applied_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyNetRow:
+    """One application as the list and the form show it."""
+
+    id: int
+    version: int
+    business_id: int
+    business_name: str
+    kind: SafetyNetKind
+    applied_on: date
+    sales_current: int
+    sales_previous: int
+    decline_rate: Decimal
+    qualifies: bool  # the decline reaches the kind's threshold today
+    decision: SafetyNetDecision
+    certificate_number: str
+    issued_on: date | None  # the 認定書's issue date, or the day of a 不認定
+    valid_until: date | None  # certified only
+    valid_today: bool  # certified and today lies within issued_on … valid_until
+    notes: str

@@ -1,4 +1,5 @@
-"""Realistic, deterministic demo data: staff, businesses in real Chiyoda towns, consultations.
+"""Realistic, deterministic demo data: staff, businesses in real Chiyoda towns, consultations,
+loan funds, banks, loan cases in every state and セーフティネット認定 (``demo_loans``).
 
 The same seed and anchor date always give the same database. Rows are written with bulk
 inserts in one transaction so that large demo sets (100,000 businesses, 1,000,000
@@ -37,7 +38,7 @@ from consult_desk.domain.fiscal import fiscal_year, fiscal_year_range, japan_tod
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.sme import SmeCategory, default_sme_category, sme_status
 from consult_desk.domain.text import kana_key, search_key
-from consult_desk.services import audit
+from consult_desk.services import audit, demo_loans
 from consult_desk.services.businesses import search_text
 from consult_desk.services.staff import PASSWORD_HASHER
 
@@ -208,6 +209,8 @@ class DemoSummary:
     staff: int
     businesses: int
     consultations: int
+    loan_cases: int = 0
+    certifications: int = 0  # セーフティネット認定
 
 
 class DemoService:
@@ -229,8 +232,9 @@ class DemoService:
         anchor: date | None = None,
         password: str | None = None,
     ) -> DemoSummary:
-        """Add demo staff (one for every role, all with ``password`` if given), businesses and
-        consultations over the last two 年度 up to ``anchor``."""
+        """Add demo staff (one for every role, all with ``password`` if given), businesses,
+        consultations, loan cases and SN certifications over the last two 年度 up to
+        ``anchor``; loan funds and banks are added unless they exist."""
         self._principal.require(Kind.MASTER, Action.ADMINISTER)
         rng = random.Random(seed)
         anchor = anchor or japan_today()
@@ -281,17 +285,26 @@ class DemoService:
                 consultations_per_business,
                 now,
             )
+            loans = demo_loans.fill(session, seed, rows, anchor, start, now, staff_ids["demo-loan"])
             # Ids were given explicitly (to link rows in bulk): move PostgreSQL's sequences on.
-            reset_id_sequences(session, ("business", "consultation"))
+            reset_id_sequences(
+                session, ("business", "consultation", "loan_case", "loan_case_event")
+            )
             audit.record(
                 session,
                 self._principal.staff_id,
                 "import",
                 "demo",
                 None,
-                {"businesses": businesses, "consultations": count, "seed": seed},
+                {
+                    "businesses": businesses,
+                    "consultations": count,
+                    "loan_cases": loans.cases,
+                    "safety_net": loans.certifications,
+                    "seed": seed,
+                },
             )
-        return DemoSummary(len(staff_ids), businesses, count)
+        return DemoSummary(len(staff_ids), businesses, count, loans.cases, loans.certifications)
 
     def _staff(self, session: Any, now: datetime, password: str | None) -> dict[str, int]:
         existing = dict(session.execute(select(Staff.login, Staff.id)).all())

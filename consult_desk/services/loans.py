@@ -209,7 +209,7 @@ def _conditions(
     return found
 
 
-def _row_statement() -> Select[Any]:
+def _row_statement() -> Select[*tuple[Any, ...]]:
     """The columns of a pipeline row; the amount is the latest known one."""
     c = LoanCase
     amount = func.coalesce(

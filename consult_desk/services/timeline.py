@@ -1,7 +1,7 @@
 """One timeline of everything recorded for a business (カルテ), newest first.
 
-Each kind of record contributes entries through one small function; later kinds (loan cases,
-dispatches, subsidies, support) add their own source without changing the page that shows it.
+Each kind of record contributes entries through one small function (consultations, loan cases);
+later kinds (dispatches, subsidies, support) add their own source without changing the page.
 """
 
 from __future__ import annotations
@@ -10,12 +10,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_desk.db.engine import Database
-from consult_desk.db.models import Consultation, ConsultationChannel, Staff
-from consult_desk.domain.permissions import Action, Kind, Principal
+from consult_desk.db.models import (
+    Bank,
+    BankBranch,
+    Consultation,
+    ConsultationChannel,
+    LoanCase,
+    LoanProgram,
+    Staff,
+)
+from consult_desk.domain.fiscal import format_yen
+from consult_desk.domain.loans import LoanState
+from consult_desk.domain.permissions import MASK, Action, Kind, Principal
 from consult_desk.services.consultations import primary_topic_name
 
 MAX_ENTRIES = 500  # a business with more scrolls through the consultation list instead
@@ -24,7 +34,7 @@ MAX_ENTRIES = 500  # a business with more scrolls through the consultation list 
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     on: date
-    record_kind: str  # "consultation", later "loan", "dispatch", "subsidy", "support"
+    record_kind: str  # "consultation", "loan", later "dispatch", "subsidy", "support"
     record_id: int
     title: str
     detail: str
@@ -33,7 +43,9 @@ class TimelineEntry:
     due_on: date | None = None
 
 
-def _consultations(session: Session, business_id: int) -> list[TimelineEntry]:
+def _consultations(
+    session: Session, business_id: int, _principal: Principal
+) -> list[TimelineEntry]:
     c = Consultation
     primary = primary_topic_name()
     stmt = (
@@ -68,9 +80,55 @@ def _consultations(session: Session, business_id: int) -> list[TimelineEntry]:
     ]
 
 
+def _loans(session: Session, business_id: int, principal: Principal) -> list[TimelineEntry]:
+    """A loan case on its receipt day: 「融資あっせん 営業資金（区審査）」, the bank and the
+    latest known amount (masked for roles that may not see amounts)."""
+    c = LoanCase
+    amount = func.coalesce(
+        c.executed_amount, c.approved_amount, c.referral_amount, c.requested_amount
+    )
+    stmt = (
+        select(
+            c.id,
+            c.received_on,
+            c.status,
+            LoanProgram.name,
+            Bank.name,
+            BankBranch.name,
+            amount,
+            Staff.name,
+        )
+        .join(LoanProgram, LoanProgram.id == c.program_id)
+        .outerjoin(Bank, Bank.id == c.bank_id)
+        .outerjoin(BankBranch, BankBranch.id == c.branch_id)
+        .outerjoin(Staff, Staff.id == c.officer_id)
+        .where(c.business_id == business_id)
+        .order_by(c.received_on.desc(), c.id.desc())
+        .limit(MAX_ENTRIES)
+    )
+    entries = []
+    for cid, on, status, program, bank, branch, yen, staff in session.execute(stmt):
+        parts = [" ".join(p for p in (bank, branch) if p)]
+        if yen is not None:
+            parts.append(format_yen(yen) if principal.sees_loan_amounts else MASK)
+        entries.append(
+            TimelineEntry(
+                on=on,
+                record_kind="loan",
+                record_id=cid,
+                title=f"融資あっせん {program}（{LoanState(status).label}）",
+                detail="・".join(p for p in parts if p),
+                staff=staff or "",
+            )
+        )
+    return entries
+
+
+Source = Callable[[Session, int, Principal], list[TimelineEntry]]
 # Record kind → (the permission to read it, where its entries come from).
-SOURCES: dict[str, tuple[Kind, Callable[[Session, int], list[TimelineEntry]]]] = {
+SOURCES: dict[str, tuple[Kind, Source]] = {
     "consultation": (Kind.CONSULTATION, _consultations),
+    "loan": (Kind.LOAN, _loans),
 }
 
 
@@ -86,5 +144,5 @@ class TimelineService:
         with self._db.read() as session:
             for kind, source in SOURCES.values():
                 if self._principal.can(kind, Action.READ):
-                    entries += source(session, business_id)
+                    entries += source(session, business_id, self._principal)
         return sorted(entries, key=lambda e: (e.on, e.record_id), reverse=True)[:MAX_ENTRIES]

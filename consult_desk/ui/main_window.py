@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -19,15 +20,18 @@ from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.history import HistoryService
+from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.services.timeline import TimelineService
 from consult_desk.ui.dialogs.business_dialog import BusinessDialog
 from consult_desk.ui.dialogs.business_record import BusinessRecordDialog
 from consult_desk.ui.dialogs.consultation_dialog import ConsultationDialog
+from consult_desk.ui.dialogs.loan_case_dialog import LoanCaseDialog
 from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.messages import error_text
 from consult_desk.ui.pages.business_list import BusinessListPage
 from consult_desk.ui.pages.consultation_list import ConsultationListPage
+from consult_desk.ui.pages.loan_pipeline import LoanPipelinePage
 from consult_desk.ui.pages.pending import PendingPage
 from consult_desk.ui.pages.plan import PlanPage
 from consult_desk.ui.pages.settings import SettingsPage, SettingsServices
@@ -44,6 +48,7 @@ class Services:
     reference: ReferenceService
     history: HistoryService
     timeline: TimelineService
+    loans: LoanService
     settings: SettingsServices
     drafts: DraftStore
     location: str  # the database, as shown in the status bar
@@ -66,8 +71,6 @@ PAGE_NEEDS: dict[str, Kind | None] = {
 PENDING = {
     "ダッシュボード": "今日の対応（フォローアップ）は相談記録を扱う役割で表示されます。"
     "管理職向けの実績の集計は帳票の機能とともに追加されます。",
-    "融資あっせん": "商工融資あっせんの案件（受付 → 区審査 → あっせん書交付 → "
-    "金融機関・保証協会 → 実行）と利子補給、セーフティネット保証の認定をここで管理します。",
     "専門家派遣": "専門家の登録と、派遣（申請・決定・訪問記録・実績報告・支払）を"
     "ここで管理します。",
     "商店街支援": "商店街（振興組合・商店会）の記録、イベント支援、補助金の申請から支払まで"
@@ -123,6 +126,17 @@ class MainWindow(QMainWindow):
             self.consultation_list.open_requested.connect(self.open_consultation)
             self.consultation_list.new_requested.connect(self.new_consultation)
             built["相談記録"] = self.consultation_list
+        if "融資あっせん" in self.page_names:
+            self.loan_page = LoanPipelinePage(
+                services.loans,
+                services.settings.loan_master,
+                services.settings.settings,
+                services.reference,
+                principal,
+            )
+            self.loan_page.open_requested.connect(self.open_loan_case)
+            self.loan_page.new_requested.connect(self.new_loan_case)
+            built["融資あっせん"] = self.loan_page
         self.plan_page = PlanPage(services.reference)
         built["施策"] = self.plan_page
         self.settings_page = SettingsPage(services.settings)
@@ -167,9 +181,13 @@ class MainWindow(QMainWindow):
     # --- opening records: one place, so every list and window refreshes the same way -----
 
     def _new_for_page(self) -> None:
-        """Ctrl+N: a new business on the business list, else a new consultation."""
+        """Ctrl+N: a new business on the business list, a new case on the loan page, else a
+        new consultation."""
         if self.pages.currentWidget() is getattr(self, "business_list", None):
             self.new_business()
+        elif self.pages.currentWidget() is getattr(self, "loan_page", None):
+            if self._services.principal.can(Kind.LOAN, Action.CREATE):
+                self.new_loan_case()
         elif "相談記録" in self.page_names:
             self.new_consultation()
 
@@ -192,17 +210,61 @@ class MainWindow(QMainWindow):
                 business_id=business_id,
                 parent=self,
                 history=services.history,
+                loans=services.loans if "融資あっせん" in self.page_names else None,
             )
         except DomainError as error:
             QMessageBox.warning(self, "consult-desk", error_text(error))
             return
         dialog.saved.connect(self._consultation_saved)
+        dialog.new_loan_case.connect(self.new_loan_case)
+        dialog.open_loan_case.connect(self.open_loan_case)
         dialog.exec()
 
     def _consultation_saved(self, _consultation_id: int) -> None:
         for page in ("consultation_list", "today_page"):
             if hasattr(self, page):
                 getattr(self, page).refresh()
+        for record in self._records.values():
+            record.refresh()
+
+    def new_loan_case(
+        self, business_id: int | None = None, consultation_id: int | None = None
+    ) -> None:
+        self._loan_dialog(None, business_id, consultation_id)
+
+    def open_loan_case(self, case_id: int) -> None:
+        self._loan_dialog(case_id, None, None)
+
+    def _loan_dialog(
+        self, case_id: int | None, business_id: int | None, consultation_id: int | None
+    ) -> None:
+        services = self._services
+        page = getattr(self, "loan_page", None)
+        try:
+            dialog = LoanCaseDialog(
+                services.loans,
+                services.settings.loan_master,
+                services.businesses,
+                services.reference,
+                services.principal,
+                case_id=case_id,
+                business_id=business_id,
+                consultation_id=consultation_id,
+                thresholds=page.model.thresholds if page is not None else None,
+                consultations=services.consultations,
+                # Above whichever window asked (a consultation is modal itself).
+                parent=QApplication.activeModalWidget() or self,
+            )
+        except DomainError as error:
+            QMessageBox.warning(self, "consult-desk", error_text(error))
+            return
+        dialog.changed.connect(self._loan_changed)
+        dialog.open_consultation.connect(self.open_consultation)
+        dialog.exec()
+
+    def _loan_changed(self, _case_id: int) -> None:
+        if hasattr(self, "loan_page"):
+            self.loan_page.refresh()
         for record in self._records.values():
             record.refresh()
 
@@ -222,6 +284,8 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, "consult-desk", error_text(error))
                 return
             record.new_consultation.connect(self.new_consultation)
+            record.new_loan_case.connect(self.new_loan_case)
+            record.open_loan_case.connect(self.open_loan_case)
             record.open_consultation.connect(self.open_consultation)
             record.edit_requested.connect(self.edit_business)
             record.history_requested.connect(self._business_history)

@@ -40,15 +40,18 @@ from consult_desk.domain.permissions import (
     Role,
     allowed,
 )
+from consult_desk.domain.safety_net import SafetyNetInput, SafetyNetKind, SafetyNetQuery
 from consult_desk.services import (
     audit_log,
     backups,
     businesses,
     consultations,
     demo,
+    exports,
     history,
     loan_master,
     loans,
+    safety_net,
     settings,
     staff,
     timeline,
@@ -58,10 +61,12 @@ from consult_desk.services.backups import BackupService
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.demo import DemoService
+from consult_desk.services.exports import ExportFormat, ExportService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.loan_master import LoanMasterService
 from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import NewStaff, StaffService
 from consult_desk.services.timeline import TimelineService
@@ -88,6 +93,7 @@ class World:
     other_staff_id: int  # a consultant the administrator can manage
     loan_world: LoanWorld | None = None
     loan_cases: dict[str, int] = field(default_factory=dict)  # opened / received / executed
+    certification_id: int = 0  # a セーフティネット application awaiting its decision
 
     def business_version(self) -> int:
         return BusinessService(self.db, self.admin).get(self.business_id).version
@@ -160,6 +166,9 @@ def world(db: Database, admin: Principal, fast_hasher: PasswordHasher, tmp_path:
     built.loan_world = make_loan_world(db)
     for stage in ("opened", "received", "executed"):
         built.loan_cases[stage] = _new_loan(built, stage)
+    built.certification_id = SafetyNetService(db, admin).add(
+        SafetyNetInput(business_id, SafetyNetKind.NO4, TODAY, 700_000, 1_000_000), today=TODAY
+    )
     return built
 
 
@@ -445,6 +454,48 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         lambda w, p: L(w.db, p).for_consultation(w.consultation_id),
     ),
     "LoanService.forecast": (Kind.LOAN, Action.READ, lambda w, p: L(w.db, p).forecast(2026)),
+    "SafetyNetService.add": (
+        Kind.LOAN,
+        Action.CREATE,
+        lambda w, p: SafetyNetService(w.db, p).add(
+            SafetyNetInput(w.business_id, SafetyNetKind.NO5, TODAY, 900_000, 1_000_000),
+            today=TODAY,
+        ),
+    ),
+    "SafetyNetService.decide": (
+        Kind.LOAN,
+        Action.TRANSITION,
+        lambda w, p: SafetyNetService(w.db, p).decide(
+            w.certification_id, 1, True, TODAY, "SN-1", today=TODAY
+        ),
+    ),
+    "SafetyNetService.get": (
+        Kind.LOAN,
+        Action.READ,
+        lambda w, p: SafetyNetService(w.db, p).get(w.certification_id),
+    ),
+    "SafetyNetService.page": (
+        Kind.LOAN,
+        Action.READ,
+        lambda w, p: SafetyNetService(w.db, p).page(SafetyNetQuery()),
+    ),
+    "SafetyNetService.count": (
+        Kind.LOAN,
+        Action.READ,
+        lambda w, p: SafetyNetService(w.db, p).count(SafetyNetQuery()),
+    ),
+    "ExportService.export": (
+        Kind.LOAN,
+        Action.EXPORT,
+        lambda w, p: ExportService(w.db, p).export(
+            "loans", w.tmp / "loans.csv", ExportFormat.CSV, overwrite=True
+        ),
+    ),
+    "ExportService.loan_rows": (
+        Kind.LOAN,
+        Action.EXPORT,
+        lambda w, p: list(ExportService(w.db, p).loan_rows()),
+    ),
     "LoanMasterService.programs": (
         Kind.MASTER,
         Action.READ,
@@ -539,6 +590,8 @@ SERVICES = [
     timeline.TimelineService,
     loans.LoanService,
     loan_master.LoanMasterService,
+    safety_net.SafetyNetService,
+    exports.ExportService,
 ]
 MUTATING = {
     Action.CREATE,

@@ -35,6 +35,8 @@ class BusinessRecordDialog(QDialog):
 
     new_consultation = Signal(int)  # business id
     open_consultation = Signal(int)
+    new_loan_case = Signal(int)  # business id
+    open_loan_case = Signal(int)
     edit_requested = Signal(int)
     history_requested = Signal(int)
 
@@ -88,6 +90,9 @@ class BusinessRecordDialog(QDialog):
         self.new_button = QPushButton(self.tr("新しい相談（Ctrl+N）"))
         self.new_button.setVisible(principal.can(Kind.CONSULTATION, Action.CREATE))
         self.new_button.clicked.connect(lambda: self.new_consultation.emit(self.business_id))
+        self.loan_button = QPushButton(self.tr("融資案件を作成"))
+        self.loan_button.setVisible(principal.can(Kind.LOAN, Action.CREATE))
+        self.loan_button.clicked.connect(lambda: self.new_loan_case.emit(self.business_id))
         self.edit_button = QPushButton(self.tr("事業者情報を編集"))
         self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self.business_id))
         self.history_button = QPushButton(self.tr("変更履歴"))
@@ -95,7 +100,7 @@ class BusinessRecordDialog(QDialog):
         QShortcut(QKeySequence.StandardKey.New, self, self.new_button.click)
 
         actions = QHBoxLayout()
-        for button in (self.new_button, self.edit_button, self.history_button):
+        for button in (self.new_button, self.loan_button, self.edit_button, self.history_button):
             actions.addWidget(button)
         actions.addStretch(1)
         timeline_box = QGroupBox(self.tr("これまでの記録"))
@@ -222,3 +227,5 @@ class BusinessRecordDialog(QDialog):
         entry = self._entries[row]
         if entry.record_kind == "consultation":
             self.open_consultation.emit(entry.record_id)
+        elif entry.record_kind == "loan":
+            self.open_loan_case.emit(entry.record_id)

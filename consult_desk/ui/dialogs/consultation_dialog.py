@@ -41,6 +41,7 @@ from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import FALLBACK_INITIATIVE, ConsultationService
 from consult_desk.services.history import HistoryService
+from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.dialogs.history import HistoryDialog
 from consult_desk.ui.drafts import DraftStore
@@ -59,6 +60,8 @@ def _plain(edit: QPlainTextEdit, height: int = 64) -> QPlainTextEdit:
 
 class ConsultationDialog(QDialog):
     saved = Signal(int)
+    new_loan_case = Signal(int, int)  # business id, consultation id
+    open_loan_case = Signal(int)
 
     def __init__(
         self,
@@ -71,9 +74,11 @@ class ConsultationDialog(QDialog):
         business_id: int | None = None,
         parent: QWidget | None = None,
         history: HistoryService | None = None,
+        loans: LoanService | None = None,
     ) -> None:
         super().__init__(parent)
         self._history = history
+        self._loans = loans
         self._consultations = consultations
         self._businesses = businesses
         self._principal = principal
@@ -178,6 +183,19 @@ class ConsultationDialog(QDialog):
         self.history_button.setVisible(consultation_id is not None and history is not None)
         self.history_button.clicked.connect(self.show_history)
         self.buttons.addButton(self.history_button, QDialogButtonBox.ButtonRole.ResetRole)
+        # Loan cases started from this consultation, both ways: create one, open one.
+        self.loan_button = QPushButton(self.tr("融資案件を作成…"))
+        self.loan_button.setVisible(loans is not None and principal.can(Kind.LOAN, Action.CREATE))
+        self.loan_button.clicked.connect(self.start_loan_case)
+        self.buttons.addButton(self.loan_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.loan_list = QListWidget()
+        self.loan_list.setFixedHeight(52)
+        self.loan_list.itemActivated.connect(self._open_loan_case)
+        self.loan_row = QWidget()
+        loan_layout = QHBoxLayout(self.loan_row)
+        loan_layout.setContentsMargins(0, 0, 0, 0)
+        loan_layout.addWidget(QLabel(self.tr("この相談からの融資案件:")))
+        loan_layout.addWidget(self.loan_list, 1)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
 
         self._build_layout()
@@ -201,6 +219,7 @@ class ConsultationDialog(QDialog):
         self.date_edit.setFocus()
         if not principal.can(Kind.CONSULTATION, Action.EDIT if consultation_id else Action.CREATE):
             self._read_only()
+        self.refresh_loans()
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -252,6 +271,7 @@ class ConsultationDialog(QDialog):
         layout = QVBoxLayout(self)
         for box in (when, who, what, notes):
             layout.addWidget(box)
+        layout.addWidget(self.loan_row)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         # Keyboard order follows the page: when → who → what → notes → buttons.
@@ -577,6 +597,42 @@ class ConsultationDialog(QDialog):
         self._changed = False
         self.saved.emit(self.consultation_id)
         self.accept()
+
+    def refresh_loans(self) -> None:
+        """The loan cases opened from this consultation (hidden when there are none)."""
+        self.loan_list.clear()
+        rows = []
+        readable = self._principal.can(Kind.LOAN, Action.READ)
+        if self._loans is not None and self.consultation_id is not None and readable:
+            rows = self._loans.for_consultation(self.consultation_id)
+        for row in rows:
+            item = QListWidgetItem(
+                f"{row.program_name}（{row.state.label}）"
+                + self.tr("　受付 {0}").format(format_date(row.received_on))
+            )
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            self.loan_list.addItem(item)
+        self.loan_list.setEnabled(True)  # opening a case is reading, even on a read-only form
+        self.loan_row.setVisible(bool(rows))
+
+    def start_loan_case(self) -> None:
+        """A loan case for this consultation's business; an unsaved consultation is saved
+        first (the case keeps a link to it)."""
+        if self.prospect_check.isChecked() or self._business_id is None:
+            self.error_label.setText(
+                self.tr("融資案件は登録済みの事業者について作成します。事業者を選んでください。")
+            )
+            return
+        if self.consultation_id is None or self._changed:
+            self.save()  # closes the dialog when it succeeds
+            if self.consultation_id is None or self._changed:
+                return
+        self.new_loan_case.emit(self._business_id, self.consultation_id)
+        self.refresh_loans()
+
+    def _open_loan_case(self, item: QListWidgetItem) -> None:
+        self.open_loan_case.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        self.refresh_loans()
 
     def show_history(self) -> None:
         """Every version of this consultation; an earlier one can be put back."""

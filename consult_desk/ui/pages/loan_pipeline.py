@@ -1,0 +1,425 @@
+"""融資あっせん: every case by state and age, the lead times per bank and fund, and the interest
+subsidy the ward will pay in a 年度. The list pages over the service like every other list."""
+
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from consult_desk.domain.errors import DomainError
+from consult_desk.domain.fiscal import (
+    fiscal_year,
+    fiscal_year_range,
+    format_yen,
+    japan_today,
+    parse_date,
+    wareki_fiscal_year,
+)
+from consult_desk.domain.loans import BEFORE_EXECUTION, PIPELINE_ORDER, LoanQuery, LoanState
+from consult_desk.domain.permissions import Action, Kind, Principal
+from consult_desk.services.loan_master import LoanMasterService
+from consult_desk.services.loans import LeadTimes, LoanService
+from consult_desk.services.reference import ReferenceService
+from consult_desk.services.settings import SettingsService
+from consult_desk.ui.messages import text_for
+from consult_desk.ui.models.loan_table import LoanTableModel
+from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
+
+# The last (担当) stretches, never below its own width: 60 rather than Qt's default of 100.
+WIDTHS = (124, 168, 100, 98, 76, 108, 110, 60)
+STATE_ROW_HEIGHT = 21
+ERROR_STYLE = "color: #b00020;"
+OVERDUE = QBrush(QColor("#b00020"))
+EMPTY = QBrush(QColor("#999999"))
+NONE = "—"
+# The cases the desk is still chasing (not yet paid out, not closed): the default view.
+OPEN_STATES = frozenset(BEFORE_EXECUTION)
+# The state list: 手続き中 (the default), すべて, then each state in pipeline order.
+STATE_ROWS: tuple[frozenset[LoanState], ...] = (
+    OPEN_STATES,
+    frozenset(),
+    *(frozenset({s}) for s in PIPELINE_ORDER),
+)
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _small_table(headers: list[str], widths: tuple[int, ...] = ()) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(STATE_ROW_HEIGHT)
+    table.horizontalHeader().setStretchLastSection(True)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+    return table
+
+
+def _item(text: str, right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if right:
+        item.setTextAlignment(_RIGHT)
+    return item
+
+
+def _combo(first: str, items: list[tuple[str, object]]) -> QComboBox:
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(9)
+    combo.addItem(first, None)
+    for text, value in items:
+        combo.addItem(text, value)
+    return combo
+
+
+def _days(value: float | None) -> str:
+    return NONE if value is None else f"{value:g}日"
+
+
+class LoanPipelinePage(QWidget):
+    """The loan desk's page.
+
+    - The state list shows every state with its cases and how many are overdue (for the
+      filters other than the state); clicking a state narrows the list to it.
+    - Overdue means longer in the state than the days set in 設定 › 案件の期限.
+    - Roles that may not see amounts get the list with ＊＊＊ and no subsidy figures.
+    """
+
+    open_requested = Signal(int)  # a case to open
+    new_requested = Signal()
+
+    def __init__(
+        self,
+        loans: LoanService,
+        loan_master: LoanMasterService,
+        settings: SettingsService,
+        reference: ReferenceService,
+        principal: Principal,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._loans = loans
+        self._settings = settings
+        self._principal = principal
+        self._amounts_visible = principal.sees_loan_amounts
+        self._shown = False
+        self.model = LoanTableModel(loans, self._thresholds(), self._amounts_visible, parent=self)
+
+        title = QLabel(self.tr("融資あっせん"))
+        title.setObjectName("pageTitle")
+        self.count_label = QLabel()
+        self.count_label.setObjectName("count")
+        self.new_button = QPushButton(self.tr("新規案件（Ctrl+N）"))
+        self.new_button.setVisible(principal.can(Kind.LOAN, Action.CREATE))
+        self.new_button.clicked.connect(self.new_requested)
+        self.open_button = QPushButton(self.tr("開く（Enter）"))
+        self.open_button.clicked.connect(self.open_selected)
+
+        self.program_combo = _combo(
+            self.tr("資金: すべて"),
+            [(p.name, p.id) for p in loan_master.programs(include_inactive=True)],
+        )
+        self.bank_combo = _combo(
+            self.tr("金融機関: すべて"),
+            [(b.name, b.id) for b in loan_master.banks(include_inactive=True)],
+        )
+        self.officer_combo = _combo(
+            self.tr("担当: すべて"), [(m.name, m.id) for m in reference.staff()]
+        )
+        self.from_edit = QLineEdit()
+        self.to_edit = QLineEdit()
+        self.from_edit.setPlaceholderText(self.tr("例: 2026-04-01"))
+        self.to_edit.setPlaceholderText(self.tr("例: R9.3.31"))
+        for edit in (self.from_edit, self.to_edit):
+            edit.setMaximumWidth(130)
+            edit.editingFinished.connect(self.apply_filters)
+        self.period_error = QLabel()
+        self.period_error.setStyleSheet(ERROR_STYLE)
+        self.overdue_check = QCheckBox(self.tr("期限超過のみ"))
+
+        self.state_table = _small_table([self.tr("状態"), self.tr("件数"), self.tr("超過")])
+        self.state_table.horizontalHeader().setStretchLastSection(False)
+        for column, width in enumerate((108, 38, 38)):
+            self.state_table.setColumnWidth(column, width)
+        self.state_table.setFixedWidth(190)
+        self.state_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.state_table.setRowCount(len(STATE_ROWS))
+        self.state_table.itemSelectionChanged.connect(self.apply_filters)
+        self.table = make_table_view(self.model, WIDTHS)
+        self.table.doubleClicked.connect(lambda index: self._open(index.row()))
+
+        self.lead_period = QComboBox()
+        for text, period in self._lead_periods(japan_today()):
+            self.lead_period.addItem(text, period)
+        self.lead_period.currentIndexChanged.connect(self.refresh_lead_times)
+        lead_headers = [
+            self.tr("名称"),
+            self.tr("件数"),
+            self.tr("受付→あっせん"),
+            self.tr("あっせん→実行"),
+        ]
+        self.bank_times = _small_table(lead_headers, (150, 48, 100))
+        self.program_times = _small_table(lead_headers, (150, 48, 100))
+        self.lead_tabs = QTabWidget()
+        self.lead_tabs.addTab(self.bank_times, self.tr("金融機関別"))
+        self.lead_tabs.addTab(self.program_times, self.tr("資金種別別"))
+
+        this_year = fiscal_year(japan_today())
+        self.year_combo = QComboBox()
+        for year in range(this_year - 2, this_year + 6):
+            self.year_combo.addItem(f"{wareki_fiscal_year(year)}（{year}年度）", year)
+        self.year_combo.setCurrentIndex(self.year_combo.findData(this_year))
+        self.year_combo.currentIndexChanged.connect(self.refresh_forecast)
+        self.forecast_total = QLabel()
+        total_font = QFont(self.forecast_total.font())
+        total_font.setBold(True)
+        total_font.setPointSize(total_font.pointSize() + 2)
+        self.forecast_total.setFont(total_font)
+        self.forecast_table = _small_table(
+            [self.tr("資金種別"), self.tr("対象の融資"), self.tr("利子補給の見込み")], (150, 80)
+        )
+
+        self._build_layout(title)
+        self.overdue_check.toggled.connect(self.apply_filters)
+        for combo in (self.program_combo, self.bank_combo, self.officer_combo):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_selected)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, self.open_selected)
+        self.model.modelReset.connect(self._update_count)
+        self.refresh()
+
+    def _build_layout(self, title: QLabel) -> None:
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        top.addWidget(self.open_button)
+        top.addWidget(self.new_button)
+        filters = QHBoxLayout()
+        for combo in (self.program_combo, self.bank_combo, self.officer_combo):
+            filters.addWidget(combo)
+        filters.addWidget(QLabel(self.tr("受付日")))
+        filters.addWidget(self.from_edit)
+        filters.addWidget(QLabel("〜"))
+        filters.addWidget(self.to_edit)
+        filters.addWidget(self.period_error)
+        filters.addWidget(self.overdue_check)
+        filters.addStretch(1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.state_table)
+        middle.addWidget(self.table, 1)
+
+        lead_box = QGroupBox(self.tr("所要日数（中央値）"))
+        lead_layout = QVBoxLayout(lead_box)
+        self.lead_period.setToolTip(self.tr("あっせん書の交付日で絞り込みます"))
+        self.lead_tabs.setCornerWidget(self.lead_period)
+        lead_layout.addWidget(self.lead_tabs)
+        self.forecast_box = QGroupBox(self.tr("利子補給の見込み"))
+        forecast_layout = QVBoxLayout(self.forecast_box)
+        year_row = QHBoxLayout()
+        year_row.addWidget(self.year_combo)
+        year_row.addStretch(1)
+        year_row.addWidget(self.forecast_total)
+        forecast_layout.addLayout(year_row)
+        forecast_layout.addWidget(self.forecast_table)
+        self.forecast_box.setVisible(self._amounts_visible)  # nothing to show without amounts
+        bottom = QHBoxLayout()
+        bottom.addWidget(lead_box, 1)
+        bottom.addWidget(self.forecast_box, 1)
+        bottom_widget = QWidget()
+        bottom_widget.setLayout(bottom)
+        bottom.setContentsMargins(0, 0, 0, 0)
+        bottom_widget.setFixedHeight(195)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addLayout(middle, 1)
+        layout.addWidget(bottom_widget)
+
+    @staticmethod
+    def _lead_periods(today: date) -> list[tuple[str, tuple[date | None, date | None]]]:
+        fy = fiscal_year(today)
+        return [
+            ("今年度", fiscal_year_range(fy)),
+            ("前年度", fiscal_year_range(fy - 1)),
+            ("すべての期間", (None, None)),
+        ]
+
+    def _thresholds(self) -> dict[str, int]:
+        try:
+            return self._settings.loan_overdue_days()
+        except DomainError:  # a role without master data: nothing is flagged
+            return {}
+
+    # --- filters --------------------------------------------------------------------------
+
+    def selected_states(self) -> frozenset[LoanState]:
+        """The states the list shows (empty: every state)."""
+        rows = self.state_table.selectionModel().selectedRows()
+        return STATE_ROWS[rows[0].row()] if rows else OPEN_STATES
+
+    def select_states(self, states: frozenset[LoanState]) -> None:
+        """Click a line of the state list: OPEN_STATES, frozenset() for all, or one state."""
+        self.state_table.selectRow(STATE_ROWS.index(states))
+
+    def _period(self) -> tuple[date | None, date | None, str]:
+        found: list[date | None] = []
+        error = ""
+        for edit in (self.from_edit, self.to_edit):
+            text = edit.text().strip()
+            if not text:
+                found.append(None)
+                continue
+            try:
+                found.append(parse_date(text))
+            except ValueError:
+                found.append(None)
+                error = text_for("date.format")
+        return found[0], found[1], error
+
+    def current_query(self) -> LoanQuery:
+        received_from, received_to, error = self._period()
+        self.period_error.setText(error)
+        self.period_error.setVisible(bool(error))
+        return replace(
+            self.model.query,
+            states=self.selected_states(),
+            program_id=self.program_combo.currentData(),
+            bank_id=self.bank_combo.currentData(),
+            officer_id=self.officer_combo.currentData(),
+            received_from=received_from,
+            received_to=received_to,
+            overdue_only=self.overdue_check.isChecked(),
+        )
+
+    def apply_filters(self, *_: object, force: bool = False) -> None:
+        query = self.current_query()
+        if force or query != self.model.query:
+            self.model.reload(query, self._thresholds())
+            self._update_states()
+
+    def refresh(self) -> None:
+        """Read everything again (after a case changed, or when the page is shown)."""
+        self.model.reload(self.current_query(), self._thresholds())
+        self._update_states()
+        self.refresh_lead_times()
+        self.refresh_forecast()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Coming back to the page: others may have moved cases, and the days have grown.
+        if self._shown:
+            self.refresh()
+        self._shown = True
+        super().showEvent(event)
+
+    def _update_count(self) -> None:
+        count = self._loans.count(self.model.query, COUNT_CAP, thresholds=self.model.thresholds)
+        self.count_label.setText(count_text(count))
+
+    def _update_states(self) -> None:
+        counts = self._loans.counts_by_state(self.model.query, thresholds=self.model.thresholds)
+        table = self.state_table
+        table.blockSignals(True)  # filling must not count as clicking a state
+        labels = [self.tr("手続き中"), self.tr("すべての状態")]
+        rows = []
+        for index, states in enumerate(STATE_ROWS):
+            chosen = [v for s, v in counts.items() if not states or s in states]
+            label = labels[index] if index < len(labels) else next(iter(states)).label
+            rows.append((label, sum(n for n, _ in chosen), sum(late for _, late in chosen)))
+        for row, (label, number, late) in enumerate(rows):
+            cells = [
+                _item(label),
+                _item(f"{number:,}", right=True),
+                _item(f"{late:,}" if late else "", right=True),
+            ]
+            for column, item in enumerate(cells):
+                if number == 0:
+                    item.setForeground(EMPTY)
+                elif late and column == 2:
+                    item.setForeground(OVERDUE)
+                if row < 2:
+                    font = QFont(item.font())
+                    font.setBold(True)
+                    item.setFont(font)
+                table.setItem(row, column, item)
+        first = table.item(0, 0)
+        if first is not None:
+            first.setToolTip(self.tr("融資実行前で、終了していない案件"))
+        if not table.selectionModel().selectedRows():
+            table.selectRow(0)
+        table.blockSignals(False)
+
+    # --- lead times and subsidy -----------------------------------------------------------
+
+    def refresh_lead_times(self, *_: object) -> None:
+        date_from, date_to = self.lead_period.currentData()
+        times = self._loans.lead_times(date_from, date_to)
+        for table, rows in (
+            (self.bank_times, times["bank"]),
+            (self.program_times, times["program"]),
+        ):
+            self._fill_lead_times(table, rows)
+
+    def _fill_lead_times(self, table: QTableWidget, rows: list[LeadTimes]) -> None:
+        table.setRowCount(len(rows))
+        for row, times in enumerate(rows):
+            cells = [
+                _item(times.label),
+                _item(f"{times.cases:,}", right=True),
+                _item(_days(times.to_referral), right=True),
+                _item(_days(times.to_execution), right=True),
+            ]
+            for column, item in enumerate(cells):
+                table.setItem(row, column, item)
+
+    def refresh_forecast(self, *_: object) -> None:
+        if not self._amounts_visible:
+            return
+        try:
+            forecast = self._loans.forecast(int(self.year_combo.currentData()))
+        except DomainError:  # a role that may read cases but not the budget figures
+            self.forecast_box.hide()
+            return
+        self.forecast_total.setText(self.tr("合計 {0}").format(format_yen(forecast.total)))
+        loans_by_program: dict[str, int] = {}
+        for line in forecast.lines:
+            if line.subsidy:
+                loans_by_program[line.program_name] = loans_by_program.get(line.program_name, 0) + 1
+        rows = sorted(forecast.by_program.items(), key=lambda item: -item[1])
+        self.forecast_table.setRowCount(len(rows))
+        for row, (program, amount) in enumerate(rows):
+            self.forecast_table.setItem(row, 0, _item(program))
+            self.forecast_table.setItem(
+                row, 1, _item(f"{loans_by_program.get(program, 0):,}件", right=True)
+            )
+            self.forecast_table.setItem(row, 2, _item(format_yen(amount), right=True))
+
+    # --- opening --------------------------------------------------------------------------
+
+    def open_selected(self) -> None:
+        row = selected_row(self.table)
+        if row is not None:
+            self._open(row)
+
+    def _open(self, row: int) -> None:
+        self.open_requested.emit(self.model.row_at(row).id)

@@ -54,6 +54,19 @@ RECORD_KIND_LABELS = {
     "bank": "金融機関",
     "bank_branch": "金融機関の支店",
     "safety_net": "セーフティネット認定",
+    "expert": "専門家",
+    "expert_dispatch": "専門家派遣",
+    "dispatch_visit": "派遣の訪問記録",
+    "dispatch_program": "派遣制度",
+    "dispatch_terms": "派遣制度の年度条件",
+    "street_association": "商店街",
+    "street_membership": "商店街の会員数",
+    "street_support": "商店街支援記録",
+    "street_event": "商店街イベント",
+    "support_kind": "支援の種類",
+    "subsidy_application": "補助金申請",
+    "subsidy_program": "補助金制度",
+    "subsidy_terms": "補助金制度の条件",
 }
 
 

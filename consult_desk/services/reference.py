@@ -16,6 +16,7 @@ from consult_desk.db.models import (
     JsicMajor,
     Policy,
     Staff,
+    StreetAssociation,
     Town,
 )
 from consult_desk.domain.reference import (
@@ -62,6 +63,18 @@ class ReferenceService:
         with self._db.read() as session:
             rows = session.execute(select(JsicMajor.code, JsicMajor.name).order_by(JsicMajor.code))
             return [Choice(code, name) for code, name in rows]
+
+    def street_associations(self) -> list[Choice]:
+        """Active shopping streets in reading order, for the business form's 商店街 field
+        (detail: the legal form)."""
+        a = StreetAssociation
+        stmt = (
+            select(a.id, a.name, a.legal_form)
+            .where(a.archived.is_(False))
+            .order_by(a.sort_key, a.id)
+        )
+        with self._db.read() as session:
+            return [Choice(*row) for row in session.execute(stmt)]
 
     def staff(self, *, active_only: bool = True) -> list[StaffMember]:
         stmt = select(Staff).options(selectinload(Staff.roles)).order_by(Staff.name_kana, Staff.id)

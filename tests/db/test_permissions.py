@@ -8,7 +8,8 @@ forget its check.
 """
 
 import inspect
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -23,6 +24,11 @@ from consult_desk.db.engine import Database
 from consult_desk.db.models import AuditLog, Staff, StaffRole
 from consult_desk.domain.businesses import BusinessInput, BusinessQuery
 from consult_desk.domain.consultations import ConsultationInput, ConsultationQuery
+from consult_desk.domain.dispatch import DispatchInput, DispatchQuery, ExpertInput, ExpertQuery
+from consult_desk.domain.dispatch import ProgramInput as DispatchProgramInput
+from consult_desk.domain.dispatch import StepInput as DispatchStepInput
+from consult_desk.domain.dispatch import StepName as DispatchStepName
+from consult_desk.domain.dispatch import TermsInput as DispatchTermsInput
 from consult_desk.domain.loan_programs import BankInput, BranchInput, ProgramInput, TermsInput
 from consult_desk.domain.loans import (
     LoanCaseInput,
@@ -41,6 +47,20 @@ from consult_desk.domain.permissions import (
     allowed,
 )
 from consult_desk.domain.safety_net import SafetyNetInput, SafetyNetKind, SafetyNetQuery
+from consult_desk.domain.streets import (
+    AssociationInput,
+    AssociationQuery,
+    EventInput,
+    MembershipInput,
+    SupportInput,
+    SupportKindInput,
+    SupportQuery,
+)
+from consult_desk.domain.subsidies import ApplicationInput as SubsidyInput
+from consult_desk.domain.subsidies import ApplicationQuery, SubsidyTarget
+from consult_desk.domain.subsidies import ProgramInput as SubsidyProgramInput
+from consult_desk.domain.subsidies import StepInput as SubsidyStep
+from consult_desk.domain.subsidies import StepName as SubsidyStepName
 from consult_desk.services import (
     audit_log,
     backups,
@@ -54,6 +74,8 @@ from consult_desk.services import (
     safety_net,
     settings,
     staff,
+    streets,
+    subsidies,
     timeline,
 )
 from consult_desk.services.audit_log import AuditLogService, AuditQuery
@@ -61,6 +83,8 @@ from consult_desk.services.backups import BackupService
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.demo import DemoService
+from consult_desk.services.dispatch import DispatchService
+from consult_desk.services.experts import ExpertService
 from consult_desk.services.exports import ExportFormat, ExportService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.loan_master import LoanMasterService
@@ -69,8 +93,15 @@ from consult_desk.services.reference import ReferenceService
 from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import NewStaff, StaffService
+from consult_desk.services.streets import StreetService
+from consult_desk.services.subsidies import SubsidyService
 from consult_desk.services.timeline import TimelineService
+from tests.dispatch_setup import DispatchWorld, make_dispatch_world
+from tests.dispatch_setup import decide as decide_dispatch
+from tests.dispatch_setup import visit as dispatch_visit
 from tests.loan_setup import LoanWorld, make_loan_world
+from tests.street_setup import StreetWorld, make_street_world
+from tests.subsidy_setup import SubsidyWorld, make_subsidy_world
 
 TODAY = date(2026, 11, 28)
 
@@ -93,7 +124,12 @@ class World:
     other_staff_id: int  # a consultant the administrator can manage
     loan_world: LoanWorld | None = None
     loan_cases: dict[str, int] = field(default_factory=dict)  # opened / received / executed
+    dispatch_world: DispatchWorld | None = None
+    dispatches: dict[str, int] = field(default_factory=dict)  # applied / decided / visited
     certification_id: int = 0  # a セーフティネット application awaiting its decision
+    streets: StreetWorld | None = None
+    subsidy_world: SubsidyWorld | None = None
+    application_id: int = 0  # a street-event subsidy application at 申請
 
     def business_version(self) -> int:
         return BusinessService(self.db, self.admin).get(self.business_id).version
@@ -111,8 +147,41 @@ class World:
         )
 
 
+@pytest.fixture(scope="module")
+def world_template(
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_template: Path,
+    fast_hasher: PasswordHasher,
+) -> Iterator[World]:
+    """Every record the calls act on, built once; each test gets its own copy of the file."""
+    folder = tmp_path_factory.mktemp("world")
+    path = folder / "desk.sqlite"
+    shutil.copyfile(migrated_template, path)
+    db = Database(f"sqlite:///{path}")
+    with db.write() as session:
+        staff = Staff(login="admin", name="管理 太郎", name_kana="カンリ タロウ")
+        staff.roles.append(StaffRole(role="admin"))
+        session.add(staff)
+        session.flush()
+        admin = Principal(staff.id, staff.login, staff.name, frozenset({Role.ADMIN}))
+    built = _build_world(db, admin, fast_hasher, folder)
+    db.dispose()  # the last connection checkpoints the WAL into the file
+    yield built
+
+
 @pytest.fixture
-def world(db: Database, admin: Principal, fast_hasher: PasswordHasher, tmp_path: Path) -> World:
+def world(world_template: World, tmp_path: Path) -> Iterator[World]:
+    source = Path(world_template.db.engine.url.database or "")
+    target = tmp_path / "desk.sqlite"
+    shutil.copyfile(source, target)
+    db = Database(f"sqlite:///{target}")
+    yield replace(world_template, db=db, tmp=tmp_path)
+    db.dispose()
+
+
+def _build_world(
+    db: Database, admin: Principal, fast_hasher: PasswordHasher, tmp_path: Path
+) -> World:
     business_id = BusinessService(db, admin).add(
         BusinessInput(
             name="神田青果",
@@ -166,9 +235,23 @@ def world(db: Database, admin: Principal, fast_hasher: PasswordHasher, tmp_path:
     built.loan_world = make_loan_world(db)
     for stage in ("opened", "received", "executed"):
         built.loan_cases[stage] = _new_loan(built, stage)
+    built.streets = make_street_world(db, admin)
+    built.subsidy_world = make_subsidy_world(db)
+    built.application_id, _ = SubsidyService(db, admin).add(
+        SubsidyInput(
+            program_id=built.subsidy_world.street_events_id,
+            applied_on=TODAY,
+            association_id=built.subsidy_world.association_id,
+            event_id=built.subsidy_world.event_ids[0],
+            eligible_cost=900_000,
+        ),
+        today=TODAY,
+    )
     built.certification_id = SafetyNetService(db, admin).add(
         SafetyNetInput(business_id, SafetyNetKind.NO4, TODAY, 700_000, 1_000_000), today=TODAY
     )
+    built.dispatch_world = make_dispatch_world(db)
+    built.dispatches = _new_dispatches(built)
     return built
 
 
@@ -496,6 +579,265 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         Action.EXPORT,
         lambda w, p: list(ExportService(w.db, p).loan_rows()),
     ),
+    "StreetService.add": (
+        Kind.STREET,
+        Action.CREATE,
+        lambda w, p: St(w.db, p).add(AssociationInput("番町商店会", "任意商店会"), today=TODAY),
+    ),
+    "StreetService.update": (
+        Kind.STREET,
+        Action.EDIT,
+        lambda w, p: St(w.db, p).update(
+            _sw(w).voluntary_id, _assoc(w).version, replace(_assoc(w).input, notes="更新")
+        ),
+    ),
+    "StreetService.set_towns": (
+        Kind.STREET,
+        Action.EDIT,
+        lambda w, p: St(w.db, p).set_towns(
+            _sw(w).voluntary_id, _assoc(w).version, (_sw(w).town_ids["麹町"],)
+        ),
+    ),
+    "StreetService.archive": (
+        Kind.STREET,
+        Action.EDIT,
+        lambda w, p: St(w.db, p).archive(_sw(w).voluntary_id, _assoc(w).version),
+    ),
+    "StreetService.get": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).get(_sw(w).association_id),
+    ),
+    "StreetService.page": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).page(AssociationQuery()),
+    ),
+    "StreetService.count": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).count(AssociationQuery()),
+    ),
+    "StreetService.memberships": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).memberships(_sw(w).association_id),
+    ),
+    "StreetService.set_membership": (
+        Kind.STREET,
+        Action.EDIT,
+        lambda w, p: St(w.db, p).set_membership(
+            _sw(w).association_id, MembershipInput(2024, 10, 2), today=TODAY
+        ),
+    ),
+    "StreetService.add_support": (
+        Kind.STREET,
+        Action.CREATE,
+        lambda w, p: St(w.db, p).add_support(
+            _sw(w).association_id,
+            SupportInput(_sw(w).kind_ids["organisation"], TODAY, "法人化の相談"),
+            today=TODAY,
+        ),
+    ),
+    "StreetService.update_support": (
+        Kind.STREET,
+        Action.EDIT,
+        lambda w, p: St(w.db, p).update_support(
+            _sw(w).support_id, _support(w).version, replace(_support(w).input, notes="追記")
+        ),
+    ),
+    "StreetService.get_support": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).get_support(_sw(w).support_id),
+    ),
+    "StreetService.supports": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).supports(_sw(w).association_id),
+    ),
+    "StreetService.page_supports": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).page_supports(SupportQuery()),
+    ),
+    "StreetService.count_supports": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).count_supports(SupportQuery()),
+    ),
+    "StreetService.add_event": (
+        Kind.STREET,
+        Action.CREATE,
+        lambda w, p: St(w.db, p).add_event(
+            _sw(w).association_id, EventInput("歳末大売出し", TODAY, TODAY)
+        ),
+    ),
+    "StreetService.update_event": (
+        Kind.STREET,
+        Action.EDIT,
+        lambda w, p: St(w.db, p).update_event(
+            _sw(w).event_id, _event(w).version, replace(_event(w).input, visitors=1200)
+        ),
+    ),
+    "StreetService.get_event": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).get_event(_sw(w).event_id),
+    ),
+    "StreetService.events": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).events(_sw(w).association_id),
+    ),
+    "StreetService.timeline": (
+        Kind.STREET,
+        Action.READ,
+        lambda w, p: St(w.db, p).timeline(_sw(w).association_id),
+    ),
+    "StreetService.support_kinds": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: St(w.db, p).support_kinds(),
+    ),
+    "StreetService.add_support_kind": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: St(w.db, p).add_support_kind(SupportKindInput("空き店舗対策", _initiative(w))),
+    ),
+    "StreetService.update_support_kind": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: St(w.db, p).update_support_kind(
+            _sw(w).kind_ids["other"], 1, SupportKindInput("その他の支援", _initiative(w))
+        ),
+    ),
+    "SubsidyService.programs": (Kind.MASTER, Action.READ, lambda w, p: Su(w.db, p).programs()),
+    "SubsidyService.terms": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: Su(w.db, p).terms(_suw(w).trade_show_id),
+    ),
+    "SubsidyService.terms_in_force": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: Su(w.db, p).terms_in_force(_suw(w).trade_show_id, TODAY),
+    ),
+    "SubsidyService.add_program": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: Su(w.db, p).add_program(
+            SubsidyProgramInput("DX推進支援補助", SubsidyTarget.BUSINESS)
+        ),
+    ),
+    "SubsidyService.add_terms": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: Su(w.db, p).add_terms(
+            _suw(w).trade_show_id,
+            replace(_subsidy_terms(w), valid_from=date(2030, 4, 1), valid_to=None),
+            close_open_period=True,
+        ),
+    ),
+    "SubsidyService.update_program": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: Su(w.db, p).update_program(
+            _suw(w).trade_show_id, 1, replace(_subsidy_program(w), notes="更新")
+        ),
+    ),
+    "SubsidyService.update_terms": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: Su(w.db, p).update_terms(
+            _subsidy_terms_id(w), 1, replace(_subsidy_terms(w), cap_amount=120_000)
+        ),
+    ),
+    "SubsidyService.add": (
+        Kind.SUBSIDY,
+        Action.CREATE,
+        lambda w, p: Su(w.db, p).add(
+            SubsidyInput(
+                program_id=_suw(w).trade_show_id,
+                applied_on=TODAY,
+                business_id=_suw(w).business_id,
+                eligible_cost=150_000,
+            ),
+            today=TODAY,
+        ),
+    ),
+    "SubsidyService.update": (
+        Kind.SUBSIDY,
+        Action.EDIT,
+        lambda w, p: Su(w.db, p).update(
+            w.application_id,
+            _application(w).version,
+            replace(_application(w).as_input(), title="すずらんまつり"),
+            today=TODAY,
+        ),
+    ),
+    "SubsidyService.advance": (
+        Kind.SUBSIDY,
+        Action.TRANSITION,
+        lambda w, p: Su(w.db, p).advance(
+            w.application_id,
+            _application(w).version,
+            SubsidyStep(SubsidyStepName.RETURN, TODAY, reason="見積書の不足"),
+            today=TODAY,
+        ),
+    ),
+    "SubsidyService.get": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).get(w.application_id),
+    ),
+    "SubsidyService.preview": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).preview(_application(w).as_input(), today=TODAY),
+    ),
+    "SubsidyService.preview_step": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).preview_step(
+            w.application_id, SubsidyStep(SubsidyStepName.RETURN, TODAY, reason="x"), today=TODAY
+        ),
+    ),
+    "SubsidyService.history": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).history(w.application_id),
+    ),
+    "SubsidyService.page": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).page(ApplicationQuery(), today=TODAY),
+    ),
+    "SubsidyService.count": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).count(ApplicationQuery(), today=TODAY),
+    ),
+    "SubsidyService.for_business": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).for_business(_suw(w).business_id),
+    ),
+    "SubsidyService.for_association": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).for_association(_suw(w).association_id),
+    ),
+    "SubsidyService.reports_due": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).reports_due(TODAY),
+    ),
+    "SubsidyService.spending_by_fiscal_year": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).spending_by_fiscal_year(),
+    ),
     "LoanMasterService.programs": (
         Kind.MASTER,
         Action.READ,
@@ -564,6 +906,177 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         Action.ADMINISTER,
         lambda w, p: SettingsService(w.db, p).set_loan_overdue_days({"BANK_REVIEW": 10}),
     ),
+    # --- expert dispatch (issue 6) ---
+    "DispatchService.programs": (Kind.MASTER, Action.READ, lambda w, p: D(w.db, p).programs()),
+    "DispatchService.add_program": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: D(w.db, p).add_program(DispatchProgramInput("専門家派遣（販路開拓）")),
+    ),
+    "DispatchService.update_program": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: D(w.db, p).update_program(
+            _dw(w).program_id, 1, DispatchProgramInput("専門家派遣（経営改善）")
+        ),
+    ),
+    "DispatchService.terms": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: D(w.db, p).terms(_dw(w).program_id),
+    ),
+    "DispatchService.terms_for": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: D(w.db, p).terms_for(_dw(w).program_id, 2026),
+    ),
+    "DispatchService.add_terms": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: D(w.db, p).add_terms(_dw(w).program_id, DispatchTermsInput(2027, 8)),
+    ),
+    "DispatchService.update_terms": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: D(w.db, p).update_terms(_dw(w).terms_id, 1, DispatchTermsInput(2026, 9)),
+    ),
+    "DispatchService.report_due_days": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: D(w.db, p).report_due_days(),
+    ),
+    "DispatchService.set_report_due_days": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: D(w.db, p).set_report_due_days(14),
+    ),
+    "DispatchService.add": (
+        Kind.DISPATCH,
+        Action.CREATE,
+        lambda w, p: D(w.db, p).add(_dispatch_input(w), today=TODAY),
+    ),
+    "DispatchService.update": (
+        Kind.DISPATCH,
+        Action.EDIT,
+        lambda w, p: D(w.db, p).update(
+            *_dispatch(w), replace(_dispatch_input(w), theme="資金繰り表の作成"), today=TODAY
+        ),
+    ),
+    "DispatchService.get": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).get(_dispatch(w)[0]),
+    ),
+    "DispatchService.preview": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).preview(_dispatch(w)[0], _start_review(), today=TODAY),
+    ),
+    "DispatchService.advance": (
+        Kind.DISPATCH,
+        Action.TRANSITION,
+        lambda w, p: D(w.db, p).advance(*_dispatch(w), _start_review(), today=TODAY),
+    ),
+    "DispatchService.history": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).history(_dispatch(w)[0]),
+    ),
+    "DispatchService.visits": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).visits(_dispatch(w, "visited")[0]),
+    ),
+    "DispatchService.preview_visit": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).preview_visit(
+            _dispatch(w, "decided")[0], dispatch_visit(date(2026, 5, 11)), today=TODAY
+        ),
+    ),
+    "DispatchService.add_visit": (
+        Kind.DISPATCH,
+        Action.CREATE,
+        lambda w, p: D(w.db, p).add_visit(
+            _dispatch(w, "decided")[0], dispatch_visit(date(2026, 5, 11)), today=TODAY
+        ),
+    ),
+    "DispatchService.update_visit": (
+        Kind.DISPATCH,
+        Action.EDIT,
+        lambda w, p: D(w.db, p).update_visit(
+            *_dispatch_visit(w), dispatch_visit(date(2026, 5, 12)), today=TODAY
+        ),
+    ),
+    "DispatchService.delete_visit": (
+        Kind.DISPATCH,
+        Action.EDIT,  # removing a mistyped last visit corrects the dispatch; it is no trashing
+        lambda w, p: D(w.db, p).delete_visit(*_dispatch_visit(w)),
+    ),
+    "DispatchService.year_usage": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).year_usage(_dispatch(w, "visited")[0], TODAY),
+    ),
+    "DispatchService.page": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).page(DispatchQuery(), today=TODAY),
+    ),
+    "DispatchService.count": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).count(DispatchQuery(), today=TODAY),
+    ),
+    "DispatchService.for_business": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).for_business(_dw(w).business_id),
+    ),
+    "DispatchService.for_consultation": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).for_consultation(_dw(w).consultation_id),
+    ),
+    "DispatchService.fees_by_fiscal_year": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).fees_by_fiscal_year(),
+    ),
+    "DispatchService.reports_due": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).reports_due(TODAY),
+    ),
+    "ExpertService.add": (
+        Kind.MASTER,
+        Action.CREATE,
+        lambda w, p: X(w.db, p).add(ExpertInput("新井 一", registered_from=date(2026, 4, 1))),
+    ),
+    "ExpertService.update": (
+        Kind.MASTER,
+        Action.EDIT,
+        lambda w, p: X(w.db, p).update(
+            _dw(w).expert_id, 1, ExpertInput("山田 太郎", registered_from=date(2020, 4, 1))
+        ),
+    ),
+    "ExpertService.get": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: X(w.db, p).get(_dw(w).expert_id),
+    ),
+    "ExpertService.page": (Kind.MASTER, Action.READ, lambda w, p: X(w.db, p).page(ExpertQuery())),
+    "ExpertService.count": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: X(w.db, p).count(ExpertQuery()),
+    ),
+    "ExpertService.assignable": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: X(w.db, p).assignable(TODAY),
+    ),
+    "ExpertService.fees": (Kind.DISPATCH, Action.READ, lambda w, p: X(w.db, p).fees(2026)),
 }
 
 # Public methods that need no permission of the matrix, and why.
@@ -590,8 +1103,12 @@ SERVICES = [
     timeline.TimelineService,
     loans.LoanService,
     loan_master.LoanMasterService,
+    DispatchService,
+    ExpertService,
     safety_net.SafetyNetService,
     exports.ExportService,
+    streets.StreetService,
+    subsidies.SubsidyService,
 ]
 MUTATING = {
     Action.CREATE,
@@ -601,6 +1118,52 @@ MUTATING = {
     Action.EXPORT,
     Action.ADMINISTER,
 }
+
+
+St, Su = StreetService, SubsidyService
+
+
+def _sw(w: World) -> StreetWorld:
+    assert w.streets is not None
+    return w.streets
+
+
+def _suw(w: World) -> SubsidyWorld:
+    assert w.subsidy_world is not None
+    return w.subsidy_world
+
+
+def _assoc(w: World) -> Any:
+    return St(w.db, w.admin).get(_sw(w).voluntary_id)
+
+
+def _support(w: World) -> Any:
+    return St(w.db, w.admin).get_support(_sw(w).support_id)
+
+
+def _event(w: World) -> Any:
+    return St(w.db, w.admin).get_event(_sw(w).event_id)
+
+
+def _application(w: World) -> Any:
+    return Su(w.db, w.admin).get(w.application_id)
+
+
+def _initiative(w: World) -> int:
+    return St(w.db, w.admin).get_support(_sw(w).support_id).input.initiative_id or 0
+
+
+def _subsidy_program(w: World) -> SubsidyProgramInput:
+    program = next(p for p in Su(w.db, w.admin).programs() if p.id == _suw(w).trade_show_id)
+    return program.as_input()
+
+
+def _subsidy_terms_id(w: World) -> int:
+    return Su(w.db, w.admin).terms(_suw(w).trade_show_id)[0].id
+
+
+def _subsidy_terms(w: World) -> Any:
+    return Su(w.db, w.admin).terms(_suw(w).trade_show_id)[0].as_input()
 
 
 L, M = LoanService, LoanMasterService
@@ -795,3 +1358,45 @@ def test_loan_officers_see_personal_data() -> None:
     assert not consultant.sees_loan_amounts
     granted = Principal(3, "g", "相談", frozenset({Role.CONSULTANT}), loan_amount_grant=True)
     assert granted.sees_loan_amounts
+
+
+# --- expert dispatch helpers ---
+D, X = DispatchService, ExpertService
+
+
+def _dw(w: World) -> DispatchWorld:
+    assert w.dispatch_world is not None
+    return w.dispatch_world
+
+
+def _dispatch_input(w: World) -> DispatchInput:
+    return DispatchInput(
+        business_id=_dw(w).business_id,
+        program_id=_dw(w).program_id,
+        theme="販路拡大の計画づくり",
+        applied_on=date(2026, 11, 2),
+    )
+
+
+def _start_review() -> DispatchStepInput:
+    return DispatchStepInput(DispatchStepName.START_REVIEW, TODAY)
+
+
+def _dispatch(w: World, stage: str = "applied") -> tuple[int, int]:
+    """(id, version) of a dispatch the administrator opened and took to ``stage``."""
+    dispatch_id = w.dispatches[stage]
+    return dispatch_id, D(w.db, w.admin).get(dispatch_id).version
+
+
+def _dispatch_visit(w: World) -> tuple[int, int]:
+    (row,) = D(w.db, w.admin).visits(w.dispatches["visited"])
+    return row.id, row.version
+
+
+def _new_dispatches(w: World) -> dict[str, int]:
+    service = D(w.db, w.admin)
+    applied = service.add(_dispatch_input(w), today=TODAY)
+    decided = decide_dispatch(service, _dw(w), visits=4)
+    visited = decide_dispatch(service, _dw(w), visits=4)
+    service.add_visit(visited, dispatch_visit(date(2026, 5, 11)), today=TODAY)
+    return {"applied": applied, "decided": decided, "visited": visited}

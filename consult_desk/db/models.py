@@ -515,6 +515,7 @@ class LoanCase(Tracked, Base):
         Index("ix_loan_case_status_received_on", "status", "received_on"),
         Index("ix_loan_case_received_on_id", "received_on", "id"),
         Index("ix_loan_case_business_id", "business_id"),
+        Index("ix_loan_case_consultation_id", "consultation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -596,6 +597,7 @@ class SafetyNetCertification(Tracked, Base):
             "decision IS NULL OR decision IN ('certified', 'refused')", name="decision"
         ),
         CheckConstraint("sales_current >= 0 AND sales_previous >= 0", name="sales"),
+        Index("ix_safety_net_certification_applied_on_id", "applied_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -676,6 +678,8 @@ class ExpertDispatch(Tracked, Base):
         CheckConstraint(_in("status", DISPATCH_STATUSES), name="status"),
         CheckConstraint("approved_visits IS NULL OR approved_visits >= 0", name="visits"),
         Index("ix_expert_dispatch_business_id_fiscal_year", "business_id", "fiscal_year"),
+        Index("ix_expert_dispatch_applied_on_id", "applied_on", "id"),
+        Index("ix_expert_dispatch_consultation_id", "consultation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

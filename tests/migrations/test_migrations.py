@@ -160,6 +160,30 @@ def test_0005_keeps_loan_cases_and_allows_the_new_event_kinds(tmp_path: Path) ->
     engine.dispose()
 
 
+def test_0006_adds_the_paging_indexes_to_a_database_with_loan_cases(tmp_path: Path) -> None:
+    path = tmp_path / "loans.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine, "0005")
+    _fill_loan_case_0004(path)
+
+    open_or_upgrade(engine)
+
+    with engine.connect() as connection:
+        names = {
+            name
+            for (name,) in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+            )
+        }
+        assert connection.exec_driver_sql("SELECT count(*) FROM loan_case").scalar() == 1
+    assert {
+        "ix_loan_case_consultation_id",
+        "ix_expert_dispatch_applied_on_id",
+        "ix_safety_net_certification_applied_on_id",
+    } <= names
+    engine.dispose()
+
+
 def test_a_new_file_is_built_without_a_backup(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
 

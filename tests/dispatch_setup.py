@@ -60,7 +60,10 @@ def make_dispatch_world(db: Database) -> DispatchWorld:
         program = DispatchProgram(name="専門家派遣（経営改善）")
         other_program = DispatchProgram(name="専門家派遣（IT・DX）")
         business = Business(
-            kind="corporation", name="神田青果株式会社", sort_key="カンダセイカ", sme_status="小規模企業者"
+            kind="corporation",
+            name="神田青果株式会社",
+            sort_key="カンダセイカ",
+            sme_status="小規模企業者",
         )
         other = Business(
             kind="corporation",

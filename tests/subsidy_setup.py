@@ -86,7 +86,10 @@ def make_subsidy_world(db: Database) -> SubsidyWorld:
             ]
         )
         business = Business(
-            kind="corporation", name="神田青果株式会社", sort_key="かんだせいか", sme_status="小規模企業者"
+            kind="corporation",
+            name="神田青果株式会社",
+            sort_key="かんだせいか",
+            sme_status="小規模企業者",
         )
         street = StreetAssociation(
             name="神田すずらん通り商店街振興組合",

@@ -26,7 +26,10 @@ APPLIED = date(2026, 11, 16)
 def business_id(db: Database) -> int:
     with db.write() as session:
         business = Business(
-            kind="corporation", name="神田青果株式会社", sort_key="かんだせいか", sme_status="小規模企業者"
+            kind="corporation",
+            name="神田青果株式会社",
+            sort_key="かんだせいか",
+            sme_status="小規模企業者",
         )
         session.add(business)
         session.flush()

@@ -17,12 +17,17 @@ from consult_desk.services.audit_log import AuditLogService
 from consult_desk.services.backups import BackupService
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
+from consult_desk.services.dispatch import DispatchService
+from consult_desk.services.experts import ExpertService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.loan_master import LoanMasterService
 from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import StaffService
+from consult_desk.services.streets import StreetService
+from consult_desk.services.subsidies import SubsidyService
 from consult_desk.services.timeline import TimelineService
 from consult_desk.ui.dialogs.sign_in import FirstAdminDialog, SignInDialog
 from consult_desk.ui.drafts import DraftStore
@@ -84,6 +89,7 @@ def build_window(
     location = str(path) if path else db.engine.url.render_as_string(hide_password=True)
     staff = StaffService(db)
     history = HistoryService(db, principal)
+    dispatch = DispatchService(db, principal)
     services = Services(
         principal=principal,
         businesses=BusinessService(db, principal),
@@ -101,8 +107,16 @@ def build_window(
             history=history,
             backups=lambda: backup_service(db, principal),
             loan_master=LoanMasterService(db, principal),
+            dispatch=dispatch,
+            subsidies=SubsidyService(db, principal),
+            reference=ReferenceService(db),
         ),
         location=location,
+        dispatch=dispatch,
+        experts=ExpertService(db, principal),
+        safety_net=SafetyNetService(db, principal),
+        streets=StreetService(db, principal),
+        subsidies=SubsidyService(db, principal),
     )
     return MainWindow(services)
 

@@ -18,18 +18,24 @@ from PySide6.QtWidgets import QApplication
 
 from consult_desk.app import build_window, make_application, open_database
 from consult_desk.domain.businesses import BusinessQuery
+from consult_desk.domain.dispatch import DispatchQuery, DispatchState
 from consult_desk.domain.loans import LoanQuery, LoanState
 from consult_desk.domain.permissions import SETUP, Principal
+from consult_desk.domain.streets import AssociationQuery
+from consult_desk.domain.subsidies import ApplicationQuery, SubsidyState
 from consult_desk.services.demo import DemoService
 from consult_desk.services.staff import StaffService
+from consult_desk.ui.dialogs.association_record import AssociationRecordDialog
 from consult_desk.ui.dialogs.business_dialog import BusinessDialog
 from consult_desk.ui.dialogs.business_record import BusinessRecordDialog
 from consult_desk.ui.dialogs.consultation_dialog import ConsultationDialog
+from consult_desk.ui.dialogs.dispatch_dialog import DispatchDialog
 from consult_desk.ui.dialogs.loan_case_dialog import LoanCaseDialog
 from consult_desk.ui.dialogs.sign_in import SignInDialog
+from consult_desk.ui.dialogs.subsidy_dialog import SubsidyDialog
 from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.idle_lock import LockDialog
-from consult_desk.ui.main_window import Services
+from consult_desk.ui.main_window import MainWindow, Services
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 FILE_NAMES = {
@@ -67,6 +73,8 @@ def main() -> int:
         path = OUT / f"{FILE_NAMES[name]}.png"
         window.grab().save(str(path))
         print(path)
+    streets_tabs(app, window)
+    dispatch_tabs(app, window)
     settings = window.settings_page
     for index, slug in enumerate(["password", "staff", "backups", "audit-log", "trash"]):
         settings.tabs.setCurrentIndex(index)
@@ -101,6 +109,8 @@ def main() -> int:
         dialog.grab().save(str(OUT / f"{name}.png"))
         dialog.done(0)
     loan_case(services, principal)
+    street_records(services, principal)
+    dispatch_case(services, principal)
     db.dispose()
     return 0
 
@@ -129,6 +139,120 @@ def loan_case(services: Services, principal: Principal) -> None:
         path = OUT / f"{slug}.png"
         case.grab().save(str(path))
         print(path)
+    case.done(0)
+
+
+def streets_tabs(app: QApplication, window: MainWindow) -> None:
+    """The 支援記録 and 補助金 tabs of 商店街支援 (the page itself shows its first tab)."""
+    page = getattr(window, "streets_page", None)
+    if page is None:
+        return
+    window.show_page(window.page_names.index("商店街支援"))
+    for index, slug in ((1, "streets-supports"), (2, "streets-subsidies")):
+        if index >= page.tabs.count():
+            continue
+        page.tabs.setCurrentIndex(index)
+        for _ in range(3):
+            app.processEvents()
+        path = OUT / f"{slug}.png"
+        window.grab().save(str(path))
+        print(path)
+    page.tabs.setCurrentIndex(0)
+
+
+def street_records(services: Services, principal: Principal) -> None:
+    """A street's record (the one with the longest history) and a subsidy application with
+    its steps and history, if the demo has them."""
+    streets, subsidies = services.streets, services.subsidies
+    if streets is None or subsidies is None:
+        return
+    rows = streets.page(AssociationQuery(), limit=50)
+    if not rows:
+        print("no shopping street in the demo data: the street screenshots are skipped")
+        return
+    busiest = max(rows, key=lambda row: len(streets.timeline(row.id)))
+    record = AssociationRecordDialog(streets, principal, busiest.id)
+    record.show()
+    QApplication.processEvents()
+    path = OUT / "association-record.png"
+    record.grab().save(str(path))
+    print(path)
+    record.done(0)
+    granted = ApplicationQuery(states=frozenset({SubsidyState.GRANTED}))
+    applications = subsidies.page(granted, limit=1) or subsidies.page(ApplicationQuery(), limit=1)
+    if not applications:
+        print("no subsidy application in the demo data: the subsidy screenshots are skipped")
+        return
+    dialog = SubsidyDialog(
+        subsidies,
+        streets,
+        services.businesses,
+        services.reference,
+        principal,
+        application_id=applications[0].id,
+    )
+    dialog.show()
+    for index, slug in enumerate(("subsidy-dialog", "subsidy-dialog-history")):
+        dialog.tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        path = OUT / f"{slug}.png"
+        dialog.grab().save(str(path))
+        print(path)
+    dialog.done(0)
+
+
+def dispatch_tabs(app: QApplication, window: MainWindow) -> None:
+    """The 専門家 and 謝金 tabs of 専門家派遣 (the page itself shows its list)."""
+    page = getattr(window, "dispatch_page", None)
+    if page is None:
+        return
+    window.show_page(window.page_names.index("専門家派遣"))
+    for index, slug in ((1, "dispatch-experts"), (2, "dispatch-fees")):
+        page.tabs.setCurrentIndex(index)
+        for _ in range(3):
+            app.processEvents()
+        path = OUT / f"{slug}.png"
+        window.grab().save(str(path))
+        print(path)
+    page.tabs.setCurrentIndex(0)
+
+
+def dispatch_case(services: Services, principal: Principal) -> None:
+    """A dispatch with visits (its application, visits and history) and the next visit's
+    form, if the demo has one."""
+    dispatch = services.dispatch
+    visiting = DispatchQuery(states=frozenset({DispatchState.IN_PROGRESS}))
+    rows = dispatch.page(visiting, limit=20) or dispatch.page(DispatchQuery(), limit=20)
+    if not rows:
+        print("no dispatch in the demo data: the dispatch screenshots are skipped")
+        return
+    busiest = max(rows, key=lambda row: row.visits)
+    case = DispatchDialog(
+        dispatch,
+        services.experts,
+        services.businesses,
+        services.reference,
+        principal,
+        dispatch_id=busiest.id,
+        consultations=services.consultations,
+    )
+    case.show()
+    for index, slug in enumerate(
+        ("dispatch-case", "dispatch-case-visits", "dispatch-case-history")
+    ):
+        case.tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        path = OUT / f"{slug}.png"
+        case.grab().save(str(path))
+        print(path)
+    if case.visit_button.isVisible():
+        form = case.add_visit()
+        if form is not None:
+            QApplication.processEvents()
+            path = OUT / "dispatch-visit.png"
+            form.grab().save(str(path))
+            print(path)
+            form.done(0)
     case.done(0)
 
 

@@ -19,23 +19,34 @@ from consult_desk.domain.errors import DomainError
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
+from consult_desk.services.dispatch import DispatchService
+from consult_desk.services.experts import ExpertService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.safety_net import SafetyNetService
+from consult_desk.services.streets import StreetService
+from consult_desk.services.subsidies import SubsidyService
 from consult_desk.services.timeline import TimelineService
 from consult_desk.ui.dialogs.business_dialog import BusinessDialog
 from consult_desk.ui.dialogs.business_record import BusinessRecordDialog
 from consult_desk.ui.dialogs.consultation_dialog import ConsultationDialog
+from consult_desk.ui.dialogs.dispatch_dialog import DispatchDialog
 from consult_desk.ui.dialogs.loan_case_dialog import LoanCaseDialog
+from consult_desk.ui.dialogs.safety_net_dialog import SafetyNetDialog
 from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.messages import error_text
 from consult_desk.ui.pages.business_list import BusinessListPage
 from consult_desk.ui.pages.consultation_list import ConsultationListPage
+from consult_desk.ui.pages.dispatch import DispatchPage
 from consult_desk.ui.pages.loan_pipeline import LoanPipelinePage
 from consult_desk.ui.pages.pending import PendingPage
 from consult_desk.ui.pages.plan import PlanPage
 from consult_desk.ui.pages.settings import SettingsPage, SettingsServices
+from consult_desk.ui.pages.streets import StreetsPage
 from consult_desk.ui.pages.today import TodayPage
+from consult_desk.ui.street_desk import StreetDesk
+from consult_desk.ui.widgets.reports_due import ReportsDuePanel
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +60,14 @@ class Services:
     history: HistoryService
     timeline: TimelineService
     loans: LoanService
+    dispatch: DispatchService  # 専門家派遣 (dispatches, visits, programs)
+    experts: ExpertService  # the expert register
     settings: SettingsServices
     drafts: DraftStore
     location: str  # the database, as shown in the status bar
+    safety_net: SafetyNetService | None = None  # the 融資あっせん page's セーフティネット認定 tab
+    streets: StreetService | None = None  # 商店街支援 (associations, support, events)
+    subsidies: SubsidyService | None = None  # 補助金 (streets' and businesses')
 
 
 # What a role must be allowed to read to see each page (None: everyone).
@@ -71,10 +87,6 @@ PAGE_NEEDS: dict[str, Kind | None] = {
 PENDING = {
     "ダッシュボード": "今日の対応（フォローアップ）は相談記録を扱う役割で表示されます。"
     "管理職向けの実績の集計は帳票の機能とともに追加されます。",
-    "専門家派遣": "専門家の登録と、派遣（申請・決定・訪問記録・実績報告・支払）を"
-    "ここで管理します。",
-    "商店街支援": "商店街（振興組合・商店会）の記録、イベント支援、補助金の申請から支払まで"
-    "をここで管理します。",
     "帳票": "事業者別・施策別・月次・年度の報告書（PDF / Excel / JSON）をここで作成します。",
 }
 PAGE_ORDER = (
@@ -133,10 +145,55 @@ class MainWindow(QMainWindow):
                 services.settings.settings,
                 services.reference,
                 principal,
+                safety_net=services.safety_net,
             )
             self.loan_page.open_requested.connect(self.open_loan_case)
             self.loan_page.new_requested.connect(self.new_loan_case)
+            if (panel := self.loan_page.safety_net_panel) is not None:
+                panel.open_requested.connect(self.open_safety_net)
+                panel.new_requested.connect(self.new_safety_net)
             built["融資あっせん"] = self.loan_page
+        if "専門家派遣" in self.page_names:
+            self.dispatch_page = DispatchPage(
+                services.dispatch, services.experts, services.reference, principal
+            )
+            self.dispatch_page.open_requested.connect(self.open_dispatch)
+            self.dispatch_page.new_requested.connect(self.new_dispatch)
+            built["専門家派遣"] = self.dispatch_page
+        self.street_desk: StreetDesk | None = None
+        if services.streets is not None and services.subsidies is not None:
+            self.street_desk = StreetDesk(
+                services.streets,
+                services.subsidies,
+                services.businesses,
+                services.reference,
+                principal,
+                self,
+            )
+            self.street_desk.changed.connect(self._street_changed)
+        if "商店街支援" in self.page_names and self.street_desk is not None:
+            assert services.streets is not None and services.subsidies is not None
+            desk = self.street_desk
+            self.streets_page = StreetsPage(
+                services.streets, services.subsidies, services.reference, principal
+            )
+            self.streets_page.open_association.connect(desk.open_association)
+            self.streets_page.new_association.connect(desk.new_association)
+            self.streets_page.open_support.connect(desk.open_support)
+            self.streets_page.new_support.connect(desk.new_support)
+            self.streets_page.open_subsidy.connect(desk.open_subsidy)
+            self.streets_page.new_subsidy.connect(desk.new_subsidy)
+            built["商店街支援"] = self.streets_page
+        if hasattr(self, "today_page"):  # 実績報告 due: subsidies and dispatches
+            can = principal.can
+            self.reports_panel = ReportsDuePanel(
+                services.subsidies if can(Kind.SUBSIDY, Action.READ) else None,
+                services.dispatch if can(Kind.DISPATCH, Action.READ) else None,
+            )
+            if self.street_desk is not None:
+                self.reports_panel.open_subsidy.connect(self.street_desk.open_subsidy)
+            self.reports_panel.open_dispatch.connect(self.open_dispatch)
+            self.today_page.add_panel(self.reports_panel, self.reports_panel.refresh)
         self.plan_page = PlanPage(services.reference)
         built["施策"] = self.plan_page
         self.settings_page = SettingsPage(services.settings)
@@ -181,13 +238,20 @@ class MainWindow(QMainWindow):
     # --- opening records: one place, so every list and window refreshes the same way -----
 
     def _new_for_page(self) -> None:
-        """Ctrl+N: a new business on the business list, a new case on the loan page, else a
-        new consultation."""
+        """Ctrl+N: a new business on the business list, a new case on the loan page, a new
+        application (or expert) on the dispatch page, else a new consultation."""
         if self.pages.currentWidget() is getattr(self, "business_list", None):
             self.new_business()
         elif self.pages.currentWidget() is getattr(self, "loan_page", None):
             if self._services.principal.can(Kind.LOAN, Action.CREATE):
-                self.new_loan_case()
+                if self.loan_page.safety_net_shown():
+                    self.new_safety_net()
+                else:
+                    self.new_loan_case()
+        elif self.pages.currentWidget() is getattr(self, "dispatch_page", None):
+            self.dispatch_page.new_for_tab()
+        elif self.pages.currentWidget() is getattr(self, "streets_page", None):
+            self.streets_page.new_for_tab()
         elif "相談記録" in self.page_names:
             self.new_consultation()
 
@@ -211,6 +275,7 @@ class MainWindow(QMainWindow):
                 parent=self,
                 history=services.history,
                 loans=services.loans if "融資あっせん" in self.page_names else None,
+                dispatch=services.dispatch if "専門家派遣" in self.page_names else None,
             )
         except DomainError as error:
             QMessageBox.warning(self, "consult-desk", error_text(error))
@@ -218,6 +283,8 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._consultation_saved)
         dialog.new_loan_case.connect(self.new_loan_case)
         dialog.open_loan_case.connect(self.open_loan_case)
+        dialog.new_dispatch.connect(self.new_dispatch)
+        dialog.open_dispatch.connect(self.open_dispatch)
         dialog.exec()
 
     def _consultation_saved(self, _consultation_id: int) -> None:
@@ -268,6 +335,79 @@ class MainWindow(QMainWindow):
         for record in self._records.values():
             record.refresh()
 
+    def new_dispatch(
+        self, business_id: int | None = None, consultation_id: int | None = None
+    ) -> None:
+        self._dispatch_dialog(None, business_id, consultation_id)
+
+    def open_dispatch(self, dispatch_id: int) -> None:
+        self._dispatch_dialog(dispatch_id, None, None)
+
+    def _dispatch_dialog(
+        self, dispatch_id: int | None, business_id: int | None, consultation_id: int | None
+    ) -> None:
+        services = self._services
+        try:
+            dialog = DispatchDialog(
+                services.dispatch,
+                services.experts,
+                services.businesses,
+                services.reference,
+                services.principal,
+                dispatch_id=dispatch_id,
+                business_id=business_id,
+                consultation_id=consultation_id,
+                consultations=services.consultations,
+                # Above whichever window asked (a consultation is modal itself).
+                parent=QApplication.activeModalWidget() or self,
+            )
+        except DomainError as error:
+            QMessageBox.warning(self, "consult-desk", error_text(error))
+            return
+        dialog.changed.connect(self._dispatch_changed)
+        dialog.open_consultation.connect(self.open_consultation)
+        dialog.exec()
+
+    def _dispatch_changed(self, _dispatch_id: int) -> None:
+        """A dispatch was saved: its list, the 実績報告 follow-ups and カルテ refresh."""
+        for page in ("dispatch_page", "today_page"):
+            if hasattr(self, page):
+                getattr(self, page).refresh()
+        for record in self._records.values():
+            record.refresh()
+
+    def new_safety_net(self, business_id: int | None = None) -> None:
+        self._safety_net_dialog(None, business_id)
+
+    def open_safety_net(self, cert_id: int) -> None:
+        self._safety_net_dialog(cert_id, None)
+
+    def _safety_net_dialog(self, cert_id: int | None, business_id: int | None) -> None:
+        services = self._services
+        if services.safety_net is None:
+            return
+        try:
+            dialog = SafetyNetDialog(
+                services.safety_net,
+                services.businesses,
+                services.principal,
+                cert_id=cert_id,
+                business_id=business_id,
+                parent=QApplication.activeModalWidget() or self,
+            )
+        except DomainError as error:
+            QMessageBox.warning(self, "consult-desk", error_text(error))
+            return
+        dialog.changed.connect(self._safety_net_changed)
+        dialog.exec()
+
+    def _safety_net_changed(self, _cert_id: int) -> None:
+        page = getattr(self, "loan_page", None)
+        if page is not None and page.safety_net_panel is not None:
+            page.safety_net_panel.refresh()
+        for record in self._records.values():
+            record.refresh()
+
     def open_business_record(self, business_id: int) -> None:
         record = self._records.get(business_id)
         if record is None:
@@ -286,6 +426,11 @@ class MainWindow(QMainWindow):
             record.new_consultation.connect(self.new_consultation)
             record.new_loan_case.connect(self.new_loan_case)
             record.open_loan_case.connect(self.open_loan_case)
+            record.new_dispatch.connect(self.new_dispatch)
+            record.open_dispatch.connect(self.open_dispatch)
+            record.open_safety_net.connect(self.open_safety_net)
+            if self.street_desk is not None:
+                record.open_subsidy.connect(self.street_desk.open_subsidy)
             record.open_consultation.connect(self.open_consultation)
             record.edit_requested.connect(self.edit_business)
             record.history_requested.connect(self._business_history)
@@ -328,6 +473,14 @@ class MainWindow(QMainWindow):
             self.business_list.refresh()
         if business_id in self._records:
             self._records[business_id].refresh()
+
+    def _street_changed(self) -> None:
+        """A street record or a subsidy was saved: its lists, follow-ups and カルテ refresh."""
+        for page in ("streets_page", "today_page"):
+            if hasattr(self, page):
+                getattr(self, page).refresh()
+        for record in self._records.values():
+            record.refresh()
 
     def page_named(self, name: str) -> QWidget:
         page = self.pages.widget(self.page_names.index(name))

@@ -393,7 +393,7 @@ def test_tab_order_runs_top_to_bottom(qtbot, open_dialog) -> None:
         dialog.activateWindow()
     dialog.kind_combo.setFocus()
     order = [dialog.focusWidget()]
-    for _ in range(23):
+    for _ in range(24):
         qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
         order.append(dialog.focusWidget())
 
@@ -419,6 +419,7 @@ def test_tab_order_runs_top_to_bottom(qtbot, open_dialog) -> None:
         dialog.founded_on_edit,
         dialog.in_ward_since_edit,
         dialog.chokai_edit,
+        dialog.street_combo,
         dialog.summary_edit,
         dialog.save_button,
         dialog.cancel_button,

@@ -346,7 +346,14 @@ class BusinessDialog(QDialog):
         self.sme_status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.chokai_edit = QLineEdit()
-        self.street_label = QLabel()
+        self.street_combo = QComboBox()
+        self.street_combo.addItem(self.tr("（なし）"), None)
+        for street in reference.street_associations():
+            self.street_combo.addItem(street.name, street.id)
+        self.street_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.street_combo.setMinimumContentsLength(14)
         self.summary_edit = QPlainTextEdit()
         self.summary_edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
         self.summary_edit.setPlaceholderText(self.tr("担当交代時の引き継ぎなど"))
@@ -413,7 +420,7 @@ class BusinessDialog(QDialog):
             "founded_on": self.founded_on_edit,
             "in_ward_since": self.in_ward_since_edit,
             "chokai_name": self.chokai_edit,
-            "street_association_id": self.street_label,
+            "street_association_id": self.street_combo,
             "summary": self.summary_edit,
         }
 
@@ -479,7 +486,7 @@ class BusinessDialog(QDialog):
         local = QGroupBox(self.tr("町会・経過メモ"))
         form = self._form(local)
         self._row(form, "chokai_name", self.chokai_edit)
-        self._row(form, "street_association_id", self.street_label)
+        self._row(form, "street_association_id", self.street_combo)
         self._row(form, "summary", self.summary_edit)
 
         # One label width per column, so the fields of stacked groups line up.
@@ -521,11 +528,7 @@ class BusinessDialog(QDialog):
         self.resize(1000, 680)
 
         # Top to bottom in the left column, then the right one, then the buttons.
-        chain: list[QWidget] = [
-            self._field_widgets[name]
-            for name in FIELD_ORDER
-            if name not in ("area", "street_association_id")
-        ]
+        chain: list[QWidget] = [self._field_widgets[name] for name in FIELD_ORDER if name != "area"]
         chain.insert(chain.index(self.town_combo) + 1, self.area_combo)
         chain += [self.reload_button, self.archive_button, *self.buttons.buttons()]
         for first, second in pairwise(chain):
@@ -567,6 +570,7 @@ class BusinessDialog(QDialog):
             "representative_residence": self.residence_combo,
             "jsic_major": self.jsic_combo,
             "sme_category": self.sme_category_combo,
+            "street_association_id": self.street_combo,
         }
         for name, combo in combos.items():
             combo.currentIndexChanged.connect(lambda _i, n=name: self._finished(n))
@@ -610,8 +614,12 @@ class BusinessDialog(QDialog):
             self.founded_on_edit.setText(format_date(value.founded_on))
             self.in_ward_since_edit.setText(format_date(value.in_ward_since))
             self.chokai_edit.setText(value.chokai_name)
-            street = business.street_association_name if business else ""
-            self.street_label.setText(street or self.tr("（なし）"))
+            street_id = value.street_association_id
+            index = self.street_combo.findData(street_id) if street_id is not None else 0
+            if index < 0 and business is not None:  # an archived street is no longer offered
+                self.street_combo.addItem(business.street_association_name, street_id)
+                index = self.street_combo.count() - 1
+            self.street_combo.setCurrentIndex(max(index, 0))
             self.summary_edit.setPlainText(value.summary)
         finally:
             self._loading = False
@@ -719,7 +727,6 @@ class BusinessDialog(QDialog):
             representative_phone = self._business.input.representative_phone
         else:
             representative_address = representative_phone = ""
-        loaded = self._business.input if self._business else None
         value = BusinessInput(
             name=self.name_edit.text(),
             kind=self.kind_combo.currentData(),
@@ -742,7 +749,7 @@ class BusinessDialog(QDialog):
             founded_on=day("founded_on", self.founded_on_edit),
             in_ward_since=day("in_ward_since", self.in_ward_since_edit),
             chokai_name=self.chokai_edit.text(),
-            street_association_id=loaded.street_association_id if loaded else None,
+            street_association_id=self.street_combo.currentData(),
             summary=self.summary_edit.toPlainText(),
         )
         return _Collected(value.normalized(), parse_errors, tuple(raw))

@@ -37,6 +37,10 @@ class BusinessRecordDialog(QDialog):
     open_consultation = Signal(int)
     new_loan_case = Signal(int)  # business id
     open_loan_case = Signal(int)
+    new_dispatch = Signal(int)  # business id: a 専門家派遣 application
+    open_dispatch = Signal(int)
+    open_safety_net = Signal(int)  # a セーフティネット認定 application
+    open_subsidy = Signal(int)  # a subsidy application (補助金)
     edit_requested = Signal(int)
     history_requested = Signal(int)
 
@@ -93,6 +97,9 @@ class BusinessRecordDialog(QDialog):
         self.loan_button = QPushButton(self.tr("融資案件を作成"))
         self.loan_button.setVisible(principal.can(Kind.LOAN, Action.CREATE))
         self.loan_button.clicked.connect(lambda: self.new_loan_case.emit(self.business_id))
+        self.dispatch_button = QPushButton(self.tr("専門家派遣を申請"))
+        self.dispatch_button.setVisible(principal.can(Kind.DISPATCH, Action.CREATE))
+        self.dispatch_button.clicked.connect(lambda: self.new_dispatch.emit(self.business_id))
         self.edit_button = QPushButton(self.tr("事業者情報を編集"))
         self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self.business_id))
         self.history_button = QPushButton(self.tr("変更履歴"))
@@ -100,7 +107,13 @@ class BusinessRecordDialog(QDialog):
         QShortcut(QKeySequence.StandardKey.New, self, self.new_button.click)
 
         actions = QHBoxLayout()
-        for button in (self.new_button, self.loan_button, self.edit_button, self.history_button):
+        for button in (
+            self.new_button,
+            self.loan_button,
+            self.dispatch_button,
+            self.edit_button,
+            self.history_button,
+        ):
             actions.addWidget(button)
         actions.addStretch(1)
         timeline_box = QGroupBox(self.tr("これまでの記録"))
@@ -229,3 +242,9 @@ class BusinessRecordDialog(QDialog):
             self.open_consultation.emit(entry.record_id)
         elif entry.record_kind == "loan":
             self.open_loan_case.emit(entry.record_id)
+        elif entry.record_kind == "dispatch":
+            self.open_dispatch.emit(entry.record_id)
+        elif entry.record_kind == "safety_net":
+            self.open_safety_net.emit(entry.record_id)
+        elif entry.record_kind == "subsidy":
+            self.open_subsidy.emit(entry.record_id)

@@ -40,6 +40,7 @@ from consult_desk.domain.fiscal import format_date, japan_today, parse_date, par
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import FALLBACK_INITIATIVE, ConsultationService
+from consult_desk.services.dispatch import DispatchService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
@@ -62,6 +63,8 @@ class ConsultationDialog(QDialog):
     saved = Signal(int)
     new_loan_case = Signal(int, int)  # business id, consultation id
     open_loan_case = Signal(int)
+    new_dispatch = Signal(int, int)  # business id, consultation id
+    open_dispatch = Signal(int)
 
     def __init__(
         self,
@@ -75,10 +78,12 @@ class ConsultationDialog(QDialog):
         parent: QWidget | None = None,
         history: HistoryService | None = None,
         loans: LoanService | None = None,
+        dispatch: DispatchService | None = None,
     ) -> None:
         super().__init__(parent)
         self._history = history
         self._loans = loans
+        self._dispatch = dispatch
         self._consultations = consultations
         self._businesses = businesses
         self._principal = principal
@@ -196,6 +201,21 @@ class ConsultationDialog(QDialog):
         loan_layout.setContentsMargins(0, 0, 0, 0)
         loan_layout.addWidget(QLabel(self.tr("この相談からの融資案件:")))
         loan_layout.addWidget(self.loan_list, 1)
+        # Expert dispatches started from this consultation, the same way.
+        self.dispatch_button = QPushButton(self.tr("専門家派遣を申請…"))
+        self.dispatch_button.setVisible(
+            dispatch is not None and principal.can(Kind.DISPATCH, Action.CREATE)
+        )
+        self.dispatch_button.clicked.connect(self.start_dispatch)
+        self.buttons.addButton(self.dispatch_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.dispatch_list = QListWidget()
+        self.dispatch_list.setFixedHeight(52)
+        self.dispatch_list.itemActivated.connect(self._open_dispatch)
+        self.dispatch_row = QWidget()
+        dispatch_layout = QHBoxLayout(self.dispatch_row)
+        dispatch_layout.setContentsMargins(0, 0, 0, 0)
+        dispatch_layout.addWidget(QLabel(self.tr("この相談からの専門家派遣:")))
+        dispatch_layout.addWidget(self.dispatch_list, 1)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
 
         self._build_layout()
@@ -220,6 +240,7 @@ class ConsultationDialog(QDialog):
         if not principal.can(Kind.CONSULTATION, Action.EDIT if consultation_id else Action.CREATE):
             self._read_only()
         self.refresh_loans()
+        self.refresh_dispatches()
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -272,6 +293,7 @@ class ConsultationDialog(QDialog):
         for box in (when, who, what, notes):
             layout.addWidget(box)
         layout.addWidget(self.loan_row)
+        layout.addWidget(self.dispatch_row)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         # Keyboard order follows the page: when → who → what → notes → buttons.
@@ -633,6 +655,42 @@ class ConsultationDialog(QDialog):
     def _open_loan_case(self, item: QListWidgetItem) -> None:
         self.open_loan_case.emit(int(item.data(Qt.ItemDataRole.UserRole)))
         self.refresh_loans()
+
+    def refresh_dispatches(self) -> None:
+        """The expert dispatches started from this consultation (hidden when there are none)."""
+        self.dispatch_list.clear()
+        rows = []
+        readable = self._principal.can(Kind.DISPATCH, Action.READ)
+        if self._dispatch is not None and self.consultation_id is not None and readable:
+            rows = self._dispatch.for_consultation(self.consultation_id)
+        for row in rows:
+            item = QListWidgetItem(
+                f"{row.theme}（{row.state.label}）"
+                + self.tr("　申請 {0}").format(format_date(row.applied_on))
+            )
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            self.dispatch_list.addItem(item)
+        self.dispatch_list.setEnabled(True)  # opening one is reading, even on a read-only form
+        self.dispatch_row.setVisible(bool(rows))
+
+    def start_dispatch(self) -> None:
+        """An expert dispatch for this consultation's business; an unsaved consultation is
+        saved first (the dispatch keeps a link to it)."""
+        if self.prospect_check.isChecked() or self._business_id is None:
+            self.error_label.setText(
+                self.tr("専門家派遣は登録済みの事業者について申請します。事業者を選んでください。")
+            )
+            return
+        if self.consultation_id is None or self._changed:
+            self.save()  # closes the dialog when it succeeds
+            if self.consultation_id is None or self._changed:
+                return
+        self.new_dispatch.emit(self._business_id, self.consultation_id)
+        self.refresh_dispatches()
+
+    def _open_dispatch(self, item: QListWidgetItem) -> None:
+        self.open_dispatch.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        self.refresh_dispatches()
 
     def show_history(self) -> None:
         """Every version of this consultation; an earlier one can be put back."""

@@ -36,9 +36,11 @@ from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.loan_master import LoanMasterService
 from consult_desk.services.loans import LeadTimes, LoanService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.settings import SettingsService
 from consult_desk.ui.messages import text_for
 from consult_desk.ui.models.loan_table import LoanTableModel
+from consult_desk.ui.pages.safety_net import SafetyNetPanel
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 # The last (担当) stretches, never below its own width: 60 rather than Qt's default of 100.
@@ -102,6 +104,8 @@ class LoanPipelinePage(QWidget):
       filters other than the state); clicking a state narrows the list to it.
     - Overdue means longer in the state than the days set in 設定 › 案件の期限.
     - Roles that may not see amounts get the list with ＊＊＊ and no subsidy figures.
+    - With ``safety_net`` the page has two tabs: the cases, and セーフティネット認定
+      (``safety_net_panel``, whose signals the main window answers).
     """
 
     open_requested = Signal(int)  # a case to open
@@ -114,10 +118,12 @@ class LoanPipelinePage(QWidget):
         settings: SettingsService,
         reference: ReferenceService,
         principal: Principal,
+        safety_net: SafetyNetService | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._loans = loans
+        self.safety_net_panel = SafetyNetPanel(safety_net, principal) if safety_net else None
         self._settings = settings
         self._principal = principal
         self._amounts_visible = principal.sees_loan_amounts
@@ -250,11 +256,26 @@ class LoanPipelinePage(QWidget):
         bottom.setContentsMargins(0, 0, 0, 0)
         bottom_widget.setFixedHeight(195)
 
-        layout = QVBoxLayout(self)
+        loans_tab = QWidget()
+        layout = QVBoxLayout(loans_tab)
         layout.addLayout(top)
         layout.addLayout(filters)
         layout.addLayout(middle, 1)
         layout.addWidget(bottom_widget)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(loans_tab, self.tr("融資あっせん"))
+        if self.safety_net_panel is not None:
+            self.tabs.addTab(self.safety_net_panel, self.tr("セーフティネット認定"))
+        self.tabs.tabBar().setVisible(self.tabs.count() > 1)
+        page.addWidget(self.tabs)
+
+    def safety_net_shown(self) -> bool:
+        """The セーフティネット認定 tab is the one in front (Ctrl+N starts an application)."""
+        panel = self.safety_net_panel
+        return panel is not None and self.tabs.currentWidget() is panel
 
     @staticmethod
     def _lead_periods(today: date) -> list[tuple[str, tuple[date | None, date | None]]]:

@@ -47,18 +47,23 @@ from consult_desk.services.audit_log import (
     AuditRow,
 )
 from consult_desk.services.backups import BackupService
+from consult_desk.services.dispatch import DispatchService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.loan_master import LoanMasterService
+from consult_desk.services.reference import ReferenceService
 from consult_desk.services.settings import IDLE_MINUTES_RANGE, SettingsService
 from consult_desk.services.staff import NewStaff, StaffService
+from consult_desk.services.subsidies import SubsidyService
 from consult_desk.ui.messages import error_text
 from consult_desk.ui.models.paged_table import PagedTableModel
+from consult_desk.ui.pages.dispatch_master import DispatchProgramsTab, shows_dispatch_master
 from consult_desk.ui.pages.loan_master import (
     BanksTab,
     LoanDeadlinesTab,
     LoanProgramsTab,
     shows_loan_master,
 )
+from consult_desk.ui.pages.subsidy_master import SubsidyProgramsTab, shows_subsidy_master
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,9 @@ class SettingsServices:
     history: HistoryService
     backups: Callable[[], BackupService]  # built on demand: the folder may change
     loan_master: LoanMasterService
+    dispatch: DispatchService | None = None  # 派遣制度 (programs, 年度 rules, report days)
+    subsidies: SubsidyService | None = None  # 補助金制度 (programs and their dated terms)
+    reference: ReferenceService | None = None  # the plan's initiatives a program serves
 
 
 def _python_date(value: QDate) -> date:
@@ -574,6 +582,15 @@ class SettingsPage(QWidget):
             self.tabs.addTab(self.loan_programs_tab, self.tr("資金種別・融資条件"))
             self.tabs.addTab(self.banks_tab, self.tr("金融機関"))
             self.tabs.addTab(self.loan_deadlines_tab, self.tr("案件の期限"))
+        if services.dispatch is not None and shows_dispatch_master(principal):
+            self.dispatch_programs_tab = DispatchProgramsTab(services.dispatch, principal)
+            self.tabs.addTab(self.dispatch_programs_tab, self.tr("派遣制度"))
+        if services.subsidies is not None and shows_subsidy_master(principal):
+            initiatives = services.reference.initiatives() if services.reference else []
+            self.subsidy_programs_tab = SubsidyProgramsTab(
+                services.subsidies, principal, initiatives
+            )
+            self.tabs.addTab(self.subsidy_programs_tab, self.tr("補助金制度"))
         if principal.can(Kind.BACKUP, Action.ADMINISTER):
             backups = BackupTab(services)
             backups.restored.connect(self.restored)

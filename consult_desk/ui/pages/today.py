@@ -1,5 +1,7 @@
 """ダッシュボード (consultant part): my follow-ups due today or overdue, one click away."""
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -37,6 +39,7 @@ class TodayPage(QWidget):
         super().__init__(parent)
         self._consultations = consultations
         self._principal = principal
+        self.panels: list[Callable[[], None]] = []
         self.model = ConsultationTableModel(consultations, self.query(mine=True), self)
         title = QLabel(self.tr("今日の対応"))
         title.setObjectName("pageTitle")
@@ -96,6 +99,16 @@ class TodayPage(QWidget):
     def refresh(self) -> None:
         self.date_label.setText(format_date(japan_today()))
         self.model.reload(self.query(mine=not self.everyone_check.isChecked()))
+        for read_again in self.panels:
+            read_again()
+
+    def add_panel(self, panel: QWidget, refresh: Callable[[], None]) -> None:
+        """More follow-ups below the consultations' (e.g. 実績報告 due), refreshed with them."""
+        self.panels.append(refresh)
+        layout = self.layout()
+        assert layout is not None
+        layout.addWidget(panel)
+        refresh()
 
     def _update_count(self) -> None:
         total = self._consultations.count(self.model.query, COUNT_CAP)

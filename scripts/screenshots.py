@@ -38,6 +38,19 @@ from consult_desk.ui.idle_lock import LockDialog
 from consult_desk.ui.main_window import MainWindow, Services
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# 設定 tab title → picture name (tabs a role does not get are simply absent).
+SETTINGS_TABS = {
+    "パスワード変更": "password",
+    "職員": "staff",
+    "資金種別・融資条件": "loan-programs",
+    "金融機関": "banks",
+    "案件の期限": "loan-deadlines",
+    "派遣制度": "dispatch-programs",
+    "補助金制度": "subsidy-programs",
+    "バックアップ・自動ロック": "backups",
+    "監査ログ": "audit-log",
+    "ごみ箱": "trash",
+}
 FILE_NAMES = {
     "ダッシュボード": "dashboard",
     "事業者": "business-list",
@@ -76,7 +89,11 @@ def main() -> int:
     streets_tabs(app, window)
     dispatch_tabs(app, window)
     settings = window.settings_page
-    for index, slug in enumerate(["password", "staff", "backups", "audit-log", "trash"]):
+    for index in range(settings.tabs.count()):
+        slug = SETTINGS_TABS.get(settings.tabs.tabText(index).replace("&", ""))
+        if slug is None:
+            print(f"note: no file name for the 設定 tab {settings.tabs.tabText(index)!r}")
+            continue
         settings.tabs.setCurrentIndex(index)
         for _ in range(3):
             app.processEvents()

@@ -460,7 +460,10 @@ def _demo(
     print(
         f"デモデータを作成しました: 職員 {summary.staff} 名、事業者 {summary.businesses:,} 件、"
         f"相談 {summary.consultations:,} 件、融資あっせん {summary.loan_cases:,} 件、"
-        f"セーフティネット認定 {summary.certifications:,} 件"
+        f"セーフティネット認定 {summary.certifications:,} 件、専門家 {summary.experts} 名、"
+        f"専門家派遣 {summary.dispatches:,} 件、商店街 {summary.associations} 団体"
+        f"（支援記録 {summary.street_supports:,} 件、イベント {summary.street_events:,} 件）、"
+        f"補助金申請 {summary.subsidy_applications:,} 件"
     )
     print(
         "デモ用職員（ログイン名）: "

@@ -1,5 +1,7 @@
 """Realistic, deterministic demo data: staff, businesses in real Chiyoda towns, consultations,
-loan funds, banks, loan cases in every state and セーフティネット認定 (``demo_loans``).
+loan funds, banks, loan cases in every state and セーフティネット認定 (``demo_loans``), experts
+and dispatches, shopping streets with their support records and events, subsidies
+(``demo_support``).
 
 The same seed and anchor date always give the same database. Rows are written with bulk
 inserts in one transaction so that large demo sets (100,000 businesses, 1,000,000
@@ -38,7 +40,7 @@ from consult_desk.domain.fiscal import fiscal_year, fiscal_year_range, japan_tod
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.sme import SmeCategory, default_sme_category, sme_status
 from consult_desk.domain.text import kana_key, search_key
-from consult_desk.services import audit, demo_loans
+from consult_desk.services import audit, demo_loans, demo_support
 from consult_desk.services.businesses import search_text
 from consult_desk.services.staff import PASSWORD_HASHER
 
@@ -211,6 +213,12 @@ class DemoSummary:
     consultations: int
     loan_cases: int = 0
     certifications: int = 0  # セーフティネット認定
+    experts: int = 0
+    dispatches: int = 0  # 専門家派遣
+    associations: int = 0  # 商店街 created by this run
+    street_supports: int = 0
+    street_events: int = 0
+    subsidy_applications: int = 0
 
 
 class DemoService:
@@ -233,8 +241,9 @@ class DemoService:
         password: str | None = None,
     ) -> DemoSummary:
         """Add demo staff (one for every role, all with ``password`` if given), businesses,
-        consultations, loan cases and SN certifications over the last two 年度 up to
-        ``anchor``; loan funds and banks are added unless they exist."""
+        consultations, loan cases, SN certifications, dispatches, street support and subsidy
+        applications over the last two 年度 up to ``anchor``; funds, banks, experts, programs
+        and streets are added unless they exist."""
         self._principal.require(Kind.MASTER, Action.ADMINISTER)
         rng = random.Random(seed)
         anchor = anchor or japan_today()
@@ -286,9 +295,20 @@ class DemoService:
                 now,
             )
             loans = demo_loans.fill(session, seed, rows, anchor, start, now, staff_ids["demo-loan"])
+            support = demo_support.fill(session, seed, rows, anchor, start, now, staff_ids)
             # Ids were given explicitly (to link rows in bulk): move PostgreSQL's sequences on.
             reset_id_sequences(
-                session, ("business", "consultation", "loan_case", "loan_case_event")
+                session,
+                (
+                    "business",
+                    "consultation",
+                    "loan_case",
+                    "loan_case_event",
+                    "expert_dispatch",
+                    "street_support",
+                    "street_event",
+                    "subsidy_application",
+                ),
             )
             audit.record(
                 session,
@@ -301,10 +321,26 @@ class DemoService:
                     "consultations": count,
                     "loan_cases": loans.cases,
                     "safety_net": loans.certifications,
+                    "dispatches": support.dispatches,
+                    "street_supports": support.supports,
+                    "street_events": support.events,
+                    "subsidy_applications": support.applications,
                     "seed": seed,
                 },
             )
-        return DemoSummary(len(staff_ids), businesses, count, loans.cases, loans.certifications)
+        return DemoSummary(
+            len(staff_ids),
+            businesses,
+            count,
+            loans.cases,
+            loans.certifications,
+            experts=support.experts,
+            dispatches=support.dispatches,
+            associations=support.associations,
+            street_supports=support.supports,
+            street_events=support.events,
+            subsidy_applications=support.applications,
+        )
 
     def _staff(self, session: Any, now: datetime, password: str | None) -> dict[str, int]:
         existing = dict(session.execute(select(Staff.login, Staff.id)).all())

@@ -9,6 +9,9 @@
 - Every export needs the kind's Action.EXPORT and is audited once ("export", with the row count
   and the period), after the file is complete. Roles that may not see loan amounts get those
   columns empty.
+- What a row needs from its children (a dispatch's visits and fees, a support record's events)
+  is read per chunk with one query over the chunk's ids, so memory stays one chunk whatever the
+  table's size.
 """
 
 from __future__ import annotations
@@ -23,15 +26,39 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, select
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session, aliased
 
 from consult_desk.db.engine import Database
-from consult_desk.db.models import Bank, BankBranch, Business, LoanCase, LoanProgram, Staff
+from consult_desk.db.models import (
+    Bank,
+    BankBranch,
+    Business,
+    Consultation,
+    DispatchProgram,
+    DispatchProgramTerms,
+    DispatchVisit,
+    Expert,
+    ExpertDispatch,
+    Initiative,
+    LoanCase,
+    LoanProgram,
+    Staff,
+    StreetAssociation,
+    StreetEvent,
+    StreetSupport,
+    SubsidyApplication,
+    SubsidyProgram,
+    SupportKind,
+)
 from consult_desk.domain.businesses import Residence
+from consult_desk.domain.dispatch import DispatchState
 from consult_desk.domain.errors import DomainError, FieldError, ValidationError
+from consult_desk.domain.fiscal import fiscal_year
 from consult_desk.domain.loans import LoanState
 from consult_desk.domain.permissions import Action, Kind, Principal
+from consult_desk.domain.subsidies import SubsidyState, SubsidyTarget
 from consult_desk.reports.tabular import Column, ColumnKind, write_csv, write_xlsx
 from consult_desk.services import audit
 
@@ -134,6 +161,81 @@ LOAN_COLUMNS: tuple[Column, ...] = (
 )
 assert len(LOAN_COLUMNS) == len(_LOAN_FIELDS)
 
+DISPATCH_COLUMNS: tuple[Column, ...] = (
+    Column("派遣番号", _I, 10),
+    Column("申請日", _D, 12),
+    Column("年度", _I, 8),
+    Column("事業者", _T, 34),
+    Column("法人番号", _T, 16),
+    Column("テーマ", _T, 34),
+    Column("派遣制度", _T, 26),
+    Column("専門家", _T, 16),
+    Column("状態", _T, 12),
+    Column("派遣決定日", _D, 12),
+    Column("承認回数", _I, 10),
+    Column("実施回数", _I, 10),
+    Column("初回訪問日", _D, 12),
+    Column("最終訪問日", _D, 12),
+    Column("謝金合計", _Y, 12),
+    Column("完了日", _D, 12),
+    Column("実績報告期限", _D, 14),
+    Column("実績報告日", _D, 12),
+    Column("支払日", _D, 12),
+    Column("中止日", _D, 12),
+    Column("中止理由", _T, 30),
+    Column("相談記録番号", _I, 14),
+    Column("相談日", _D, 12),
+    Column("取組み", _T, 10),
+    Column("担当", _T, 14),
+)
+STREET_SUPPORT_COLUMNS: tuple[Column, ...] = (
+    Column("記録番号", _I, 10),
+    Column("支援日", _D, 12),
+    Column("商店街", _T, 34),
+    Column("法人格", _T, 16),
+    Column("支援の種類", _T, 22),
+    Column("取組み", _T, 10),
+    Column("件名", _T, 34),
+    Column("担当", _T, 14),
+    Column("大学", _T, 16),
+    Column("プロジェクト", _T, 30),
+    Column("参加学生数", _I, 12),
+    Column("イベント", _T, 30),
+    Column("開始日", _D, 12),
+    Column("終了日", _D, 12),
+    Column("予算", _Y, 12),
+    Column("来場者数", _I, 10),
+    Column("内容", _T, 40),
+)
+SUBSIDY_COLUMNS: tuple[Column, ...] = (
+    Column("申請番号", _I, 10),
+    Column("申請日", _D, 12),
+    Column("年度", _I, 8),
+    Column("補助金", _T, 28),
+    Column("対象", _T, 8),
+    Column("申請者", _T, 34),
+    Column("法人番号", _T, 16),
+    Column("件名", _T, 34),
+    Column("対象イベント", _T, 26),
+    Column("状態", _T, 10),
+    Column("事業終了日", _D, 12),
+    Column("補助対象経費", _Y, 14),
+    Column("申請額", _Y, 12),
+    Column("算定額", _Y, 12),
+    Column("交付決定日", _D, 12),
+    Column("交付決定額", _Y, 12),
+    Column("実績報告期限", _D, 14),
+    Column("実績報告日", _D, 12),
+    Column("額の確定日", _D, 12),
+    Column("確定額", _Y, 12),
+    Column("支払日", _D, 12),
+    Column("支払額", _Y, 12),
+    Column("終了日", _D, 12),
+    Column("理由", _T, 30),
+    Column("取組み", _T, 10),
+    Column("担当", _T, 14),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ExportSource:
@@ -155,6 +257,30 @@ EXPORTS: dict[str, ExportSource] = {
         columns=LOAN_COLUMNS,
         rows=lambda service, first, last: (r.cells() for r in service._loan_stream(first, last)),
         period="受付日",
+    ),
+    "dispatches": ExportSource(
+        label="専門家派遣",
+        kind=Kind.DISPATCH,
+        record_kind="expert_dispatch",
+        columns=DISPATCH_COLUMNS,
+        rows=lambda service, first, last: service._dispatch_stream(first, last),
+        period="申請日",
+    ),
+    "street-support": ExportSource(
+        label="商店街支援記録",
+        kind=Kind.STREET,
+        record_kind="street_support",
+        columns=STREET_SUPPORT_COLUMNS,
+        rows=lambda service, first, last: service._street_support_stream(first, last),
+        period="支援日",
+    ),
+    "subsidies": ExportSource(
+        label="補助金申請",
+        kind=Kind.SUBSIDY,
+        record_kind="subsidy_application",
+        columns=SUBSIDY_COLUMNS,
+        rows=lambda service, first, last: service._subsidy_stream(first, last),
+        period="申請日",
     ),
 }
 
@@ -300,6 +426,320 @@ class ExportService:
             for chunk in result.partitions():
                 for row in chunk:
                     yield _loan_row(row, visible)
+
+    def _chunks(
+        self, stmt: Select[*tuple[Any, ...]]
+    ) -> Iterator[tuple[Session, Sequence[Row[Any]]]]:
+        """The rows of one query a chunk at a time (a server-side cursor on PostgreSQL), with
+        the session, for the per-chunk lookups of children."""
+        with self._db.read() as session:
+            result = session.execute(stmt, execution_options={"yield_per": CHUNK})
+            for chunk in result.partitions():
+                yield session, chunk
+
+    def _dispatch_stream(
+        self, date_from: date | None, date_to: date | None
+    ) -> Iterator[tuple[object, ...]]:
+        """Dispatches applied for in the period, oldest application first."""
+        c = ExpertDispatch
+        stmt = _period_filter(
+            select(
+                c.id,
+                c.applied_on,
+                c.fiscal_year,
+                Business.name.label("business_name"),
+                Business.corporate_number,
+                c.theme,
+                c.program_id,
+                DispatchProgram.name.label("program_name"),
+                Expert.name.label("expert_name"),
+                c.status,
+                c.decided_on,
+                c.approved_visits,
+                c.completed_on,
+                c.report_due_on,
+                c.report_received_on,
+                c.paid_on,
+                c.cancelled_on,
+                c.cancel_reason,
+                c.consultation_id,
+                Consultation.consulted_on,
+                Initiative.code.label("initiative_code"),
+                Staff.name.label("staff_name"),
+            )
+            .join(Business, Business.id == c.business_id)
+            .join(DispatchProgram, DispatchProgram.id == c.program_id)
+            .join(Initiative, Initiative.id == c.initiative_id)
+            .outerjoin(Expert, Expert.id == c.expert_id)
+            .outerjoin(Consultation, Consultation.id == c.consultation_id)
+            .outerjoin(Staff, Staff.id == c.staff_id)
+            .order_by(c.applied_on, c.id),
+            c.applied_on,
+            date_from,
+            date_to,
+        )
+        for session, chunk in self._chunks(stmt):
+            visits = _visit_summaries(session, chunk)
+            for row in chunk:
+                count, first, last, fees = visits.get(row.id, (0, None, None, 0))
+                yield (
+                    row.id,
+                    row.applied_on,
+                    row.fiscal_year,
+                    row.business_name,
+                    row.corporate_number or "",
+                    row.theme,
+                    row.program_name,
+                    row.expert_name or "",
+                    DispatchState(row.status).label,
+                    row.decided_on,
+                    row.approved_visits,
+                    count,
+                    first,
+                    last,
+                    fees,
+                    row.completed_on,
+                    row.report_due_on,
+                    row.report_received_on,
+                    row.paid_on,
+                    row.cancelled_on,
+                    row.cancel_reason,
+                    row.consultation_id,
+                    row.consulted_on,
+                    row.initiative_code,
+                    row.staff_name or "",
+                )
+
+    def _street_support_stream(
+        self, date_from: date | None, date_to: date | None
+    ) -> Iterator[tuple[object, ...]]:
+        """Support records of the period (the day of support), oldest first, with the events
+        linked to each."""
+        r = StreetSupport
+        stmt = _period_filter(
+            select(
+                r.id,
+                r.supported_on,
+                StreetAssociation.name.label("association_name"),
+                StreetAssociation.legal_form,
+                SupportKind.name.label("kind_name"),
+                Initiative.code.label("initiative_code"),
+                r.title,
+                Staff.name.label("staff_name"),
+                r.university,
+                r.project,
+                r.student_count,
+                r.notes,
+            )
+            .join(StreetAssociation, StreetAssociation.id == r.association_id)
+            .join(SupportKind, SupportKind.id == r.kind_id)
+            .join(Initiative, Initiative.id == r.initiative_id)
+            .outerjoin(Staff, Staff.id == r.staff_id)
+            .order_by(r.supported_on, r.id),
+            r.supported_on,
+            date_from,
+            date_to,
+        )
+        for session, chunk in self._chunks(stmt):
+            events = _linked_events(session, [row.id for row in chunk])
+            for row in chunk:
+                names, starts_on, ends_on, budget, visitors = events.get(
+                    row.id, ("", None, None, None, None)
+                )
+                yield (
+                    row.id,
+                    row.supported_on,
+                    row.association_name,
+                    row.legal_form,
+                    row.kind_name,
+                    row.initiative_code,
+                    row.title,
+                    row.staff_name or "",
+                    row.university,
+                    row.project,
+                    row.student_count,
+                    names,
+                    starts_on,
+                    ends_on,
+                    budget,
+                    visitors,
+                    row.notes,
+                )
+
+    def _subsidy_stream(
+        self, date_from: date | None, date_to: date | None
+    ) -> Iterator[tuple[object, ...]]:
+        """Applications filed in the period, oldest first; the applicant is a business or a
+        shopping street."""
+        a = SubsidyApplication
+        stmt = _period_filter(
+            select(
+                a.id,
+                a.applied_on,
+                a.fiscal_year,
+                SubsidyProgram.name.label("program_name"),
+                a.business_id,
+                Business.name.label("business_name"),
+                Business.corporate_number.label("business_number"),
+                StreetAssociation.name.label("association_name"),
+                StreetAssociation.corporate_number.label("association_number"),
+                a.title,
+                StreetEvent.name.label("event_name"),
+                a.status,
+                a.activity_ends_on,
+                a.eligible_cost,
+                a.requested_amount,
+                a.computed_amount,
+                a.decided_on,
+                a.granted_amount,
+                a.report_due_on,
+                a.reported_on,
+                a.confirmed_on,
+                a.confirmed_amount,
+                a.paid_on,
+                a.paid_amount,
+                a.closed_on,
+                a.reason,
+                Initiative.code.label("initiative_code"),
+                Staff.name.label("staff_name"),
+            )
+            .join(SubsidyProgram, SubsidyProgram.id == a.program_id)
+            .join(Initiative, Initiative.id == a.initiative_id)
+            .outerjoin(Business, Business.id == a.business_id)
+            .outerjoin(StreetAssociation, StreetAssociation.id == a.association_id)
+            .outerjoin(StreetEvent, StreetEvent.id == a.event_id)
+            .outerjoin(Staff, Staff.id == a.staff_id)
+            .order_by(a.applied_on, a.id),
+            a.applied_on,
+            date_from,
+            date_to,
+        )
+        for _, chunk in self._chunks(stmt):
+            for row in chunk:
+                business = row.business_id is not None
+                target = SubsidyTarget.BUSINESS if business else SubsidyTarget.STREET
+                yield (
+                    row.id,
+                    row.applied_on,
+                    row.fiscal_year,
+                    row.program_name,
+                    target.label,
+                    (row.business_name if business else row.association_name) or "",
+                    (row.business_number if business else row.association_number) or "",
+                    row.title,
+                    row.event_name or "",
+                    SubsidyState(row.status).label,
+                    row.activity_ends_on,
+                    row.eligible_cost,
+                    row.requested_amount,
+                    row.computed_amount,
+                    row.decided_on,
+                    row.granted_amount,
+                    row.report_due_on,
+                    row.reported_on,
+                    row.confirmed_on,
+                    row.confirmed_amount,
+                    row.paid_on,
+                    row.paid_amount,
+                    row.closed_on,
+                    row.reason,
+                    row.initiative_code,
+                    row.staff_name or "",
+                )
+
+
+def _period_filter(
+    stmt: Select[*tuple[Any, ...]], column: Any, date_from: date | None, date_to: date | None
+) -> Select[*tuple[Any, ...]]:
+    if date_from is not None:
+        stmt = stmt.where(column >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(column <= date_to)
+    return stmt
+
+
+VisitSummary = tuple[int, date | None, date | None, int]  # visits, first, last, fees
+
+
+def _visit_summaries(session: Session, chunk: Sequence[Row[Any]]) -> dict[int, VisitSummary]:
+    """Visits, first and last visit day and the fee total of each dispatch of the chunk.
+
+    A visit costs its own fee, else the program's fee for the 年度 of the visit, else the
+    expert's fee (the rule of DispatchService's fee totals).
+    """
+    programs = {row.id: row.program_id for row in chunk}
+    visits = session.execute(
+        select(
+            DispatchVisit.dispatch_id,
+            DispatchVisit.visited_on,
+            DispatchVisit.fee,
+            Expert.fee_per_visit,
+        )
+        .join(Expert, Expert.id == DispatchVisit.expert_id)
+        .where(DispatchVisit.dispatch_id.in_(list(programs)))
+        .order_by(DispatchVisit.dispatch_id, DispatchVisit.number)
+    ).all()
+    program_fees = {
+        (program_id, year): fee
+        for program_id, year, fee in session.execute(
+            select(
+                DispatchProgramTerms.program_id,
+                DispatchProgramTerms.fiscal_year,
+                DispatchProgramTerms.fee_per_visit,
+            ).where(DispatchProgramTerms.program_id.in_(sorted(set(programs.values()))))
+        )
+    }
+    found: dict[int, VisitSummary] = {}
+    for dispatch_id, visited_on, own_fee, expert_fee in visits:
+        fee = own_fee
+        if fee is None:
+            fee = program_fees.get((programs[dispatch_id], fiscal_year(visited_on)))
+        if fee is None:
+            fee = expert_fee
+        count, first, last, total = found.get(dispatch_id, (0, None, None, 0))
+        found[dispatch_id] = (
+            count + 1,
+            min(first or visited_on, visited_on),
+            max(last or visited_on, visited_on),
+            total + (fee or 0),
+        )
+    return found
+
+
+EventSummary = tuple[str, date | None, date | None, int | None, int | None]
+
+
+def _linked_events(session: Session, support_ids: list[int]) -> dict[int, EventSummary]:
+    """The events linked to each support record: names (in date order), first day, last day,
+    and budgets and visitors summed (None when no event gives a figure)."""
+    e = StreetEvent
+    events = session.execute(
+        select(e.support_id, e.name, e.starts_on, e.ends_on, e.budget, e.visitors)
+        .where(e.support_id.in_(support_ids))
+        .order_by(e.support_id, e.starts_on, e.id)
+    ).all()
+    found: dict[int, EventSummary] = {}
+    for support_id, name, starts_on, ends_on, budget, visitors in events:
+        if support_id is None:
+            continue  # not selected (the IN above); the column is nullable
+        if support_id not in found:
+            found[support_id] = (name, starts_on, ends_on, budget, visitors)
+            continue
+        names, first, last, budgets, counts = found[support_id]
+        found[support_id] = (
+            f"{names}、{name}",
+            min(first or starts_on, starts_on),
+            max(last or ends_on, ends_on),
+            _add(budgets, budget),
+            _add(counts, visitors),
+        )
+    return found
+
+
+def _add(total: int | None, value: int | None) -> int | None:
+    if total is None or value is None:
+        return value if total is None else total
+    return total + value
 
 
 def _loan_row(row: Any, visible: bool) -> LoanExportRow:

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from consult_desk.cli import main
 from consult_desk.domain.messages import message_for
-from consult_desk.services.exports import LOAN_COLUMNS
+from consult_desk.services.exports import EXPORTS, LOAN_COLUMNS
 
 PASSWORD = "demo-password-for-export-tests"
 HEADERS = [c.title for c in LOAN_COLUMNS]
@@ -216,3 +216,85 @@ def test_help_names_the_kinds(capsys: pytest.CaptureFixture[str]) -> None:
     assert done.value.code == 0
     text = capsys.readouterr().out
     assert "loans=融資あっせん案件" in text and "--force" in text
+
+
+SUPPORT_KINDS = [
+    ("dispatches", "専門家派遣", "expert_dispatch", "expert_dispatch"),
+    ("street-support", "商店街支援記録", "street_support", "street_support"),
+    ("subsidies", "補助金申請", "subsidy_application", "subsidy_application"),
+]
+
+
+@pytest.mark.parametrize(("kind", "label", "table", "record_kind"), SUPPORT_KINDS)
+def test_export_support_kinds_as_a_consultant(
+    capsys: pytest.CaptureFixture[str],
+    demo_db: Path,
+    out: Path,
+    kind: str,
+    label: str,
+    table: str,
+    record_kind: str,
+) -> None:
+    target = out / f"{kind}.csv"
+
+    code, stdout, err = run(
+        capsys, "--db", demo_db, "export", kind, "-o", target, user="demo-consultant1"
+    )
+
+    assert (code, err) == (0, "")
+    [(count,)] = query(demo_db, f"SELECT count(*) FROM {table}")
+    assert stdout == f"{label}を {count:,} 件書き出しました: {target}\n"
+    header, *rows = read_csv(target)
+    assert header == [c.title for c in EXPORTS[kind].columns]
+    assert len(rows) == count > 0
+    assert query(
+        demo_db,
+        "SELECT count(*) FROM audit_log WHERE action = 'export' AND record_kind = ?",
+        record_kind,
+    ) == [(1,)]
+
+
+@pytest.mark.parametrize(("kind", "label", "table", "record_kind"), SUPPORT_KINDS)
+def test_a_loan_officer_may_not_export_support_kinds(
+    capsys: pytest.CaptureFixture[str],
+    demo_db: Path,
+    out: Path,
+    kind: str,
+    label: str,
+    table: str,
+    record_kind: str,
+) -> None:
+    result = run(capsys, "--db", demo_db, "export", kind, "-o", out / "x.xlsx", user="demo-loan")
+
+    assert_user_error(result, message_for("permission.denied"))
+    assert list(out.iterdir()) == []
+    assert query(demo_db, "SELECT count(*) FROM audit_log WHERE action = 'export'") == [(0,)]
+
+
+def test_support_kinds_export_to_xlsx_for_a_period(
+    capsys: pytest.CaptureFixture[str], demo_db: Path, out: Path
+) -> None:
+    target = out / "subsidies.xlsx"
+
+    code, stdout, err = run(
+        capsys, "--db", demo_db, "export", "subsidies", "-o", target, "--from", "令和7年4月1日"
+    )
+
+    assert (code, err) == (0, "")
+    [(expected,)] = query(
+        demo_db, "SELECT count(*) FROM subsidy_application WHERE applied_on >= '2025-04-01'"
+    )
+    assert f"補助金申請を {expected:,} 件" in stdout
+    sheet = load_workbook(target, read_only=True).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == expected + 1
+    assert all(r[1] is not None and r[1].date().isoformat() >= "2025-04-01" for r in rows[1:])
+
+
+def test_help_names_the_support_kinds(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    text = capsys.readouterr().out
+    for kind, label, _, _ in SUPPORT_KINDS:
+        assert f"{kind}={label}" in text.replace("\n", "").replace(" ", "")

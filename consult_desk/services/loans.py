@@ -1035,7 +1035,10 @@ def _terms(
     assert case.executed_on is not None and case.executed_amount is not None
     if prepayments is None:
         prepayments = _prepayments(session, [case.id]).get(case.id, ())
-    if case.status == LoanState.REPAID and case.closed_on is not None:
+    # Repaid early, or settled by the guarantee corporation (代位弁済): the bank loan, and with
+    # it the ward's schedule, ends on the closing day.
+    ended = (LoanState.REPAID, LoanState.SUBROGATED)
+    if case.status in ended and case.closed_on is not None:
         prepayments = (*prepayments, loan_schedule.Prepayment(case.closed_on, case.executed_amount))
     return loan_schedule.LoanTerms(
         executed_on=case.executed_on,

@@ -494,3 +494,18 @@ def test_a_new_case_needs_a_real_business_fund_and_positive_amount(
             replace(good, bank_id=world.other_bank_id, branch_id=world.branch_id), today=TODAY
         )
     assert refused.value.codes() == {"branch_id": "loan.branch_mismatch"}
+
+
+def test_a_subrogated_loan_ends_its_schedule_and_subsidy_on_that_day(
+    service: LoanService, world: LoanWorld
+) -> None:
+    case_id = _open(service, world)
+    _execute(service, world, case_id, 6_000_000)  # executed 11/30, first instalment 12/30
+    assert len(service.schedule(case_id)) == 60
+    _step(service, case_id, StepName.SUBROGATE, TODAY, reason="保証協会が代位弁済")
+    case = service.get(case_id)
+    assert case.state == LoanState.SUBROGATED
+    assert (case.subsidy_stopped_on, case.subsidy_stop_reason) == (TODAY, "代位弁済")
+    # Settled on the day it was paid out: no instalments remain, and the 年度 owes nothing.
+    assert service.schedule(case_id) == []
+    assert service.forecast(2026).total == 0

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import math
 import os
+import re
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -26,7 +29,13 @@ from consult_desk.domain.permissions import SETUP, Action, Kind, Principal, Role
 from consult_desk.services.backups import BackupService
 from consult_desk.services.businesses import BusinessService
 from consult_desk.services.demo import DEMO_STAFF, DemoService
-from consult_desk.services.exports import EXPORTS, ExportFormat, ExportService, TargetExists
+from consult_desk.services.exports import (
+    EXPORTS,
+    ExportFormat,
+    ExportService,
+    TargetExists,
+    TargetUnwritable,
+)
 from consult_desk.services.maintenance import MaintenanceService
 from consult_desk.services.reference import ReferenceService, plan_as_json
 from consult_desk.services.settings import SettingsService
@@ -40,13 +49,77 @@ class UserError(Exception):
     """A problem the user can fix: printed as one Japanese line, exit status 2."""
 
 
+# argparse's own messages (its gettext msgids) in Japanese; see JapaneseArgumentParser.
+_ARGPARSE_JA = {
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s: %(message)s",
+    "unrecognized arguments: %s": "解釈できない引数があります: %s",
+    "the following arguments are required: %s": "次の指定が必要です: %s",
+    "one of the arguments %s is required": "%s のどれかを指定してください",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "%(value)r は指定できません（指定できるのは %(choices)s）"
+    ),
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "%(parser_name)r は指定できません（指定できるのは %(choices)s）"
+    ),
+    "invalid %(type)s value: %(value)r": "%(value)r は値として読み取れません",
+    "expected one argument": "値を1つ指定してください",
+    "expected at most one argument": "値は1つまでです",
+    "expected at least one argument": "値を1つ以上指定してください",
+    "expected %s argument": "値を%s個指定してください",
+    "expected %s arguments": "値を%s個指定してください",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "%(option)s がどのオプションか決められません（候補: %(matches)s）"
+    ),
+    "not allowed with argument %s": "%s と同時には指定できません",
+    "ignored explicit argument %r": "%r は指定できません（このオプションは値を取りません）",
+    "unexpected option string: %s": "%s はここでは指定できません",
+}
+_JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _argparse_ja(message: str) -> str:
+    return _ARGPARSE_JA.get(message, message)
+
+
+def _argparse_nja(singular: str, plural: str, n: int) -> str:
+    return _argparse_ja(singular if n == 1 else plural)
+
+
+@contextmanager
+def _argparse_in_japanese() -> Iterator[None]:
+    module = vars(argparse)
+    saved = module["_"], module["ngettext"]
+    module["_"], module["ngettext"] = _argparse_ja, _argparse_nja
+    try:
+        yield
+    finally:
+        module["_"], module["ngettext"] = saved
+
+
 class JapaneseArgumentParser(argparse.ArgumentParser):
-    """Mistakes on the command line are one Japanese line too (argparse's detail kept)."""
+    """Mistakes on the command line are one Japanese line too.
+
+    argparse builds its messages with ``gettext``; while parsing, its ``_``/``ngettext`` are
+    pointed at the table above, and a message that still has no Japanese in it is left out.
+    """
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        with _argparse_in_japanese():
+            return super().parse_args(args, namespace)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        with _argparse_in_japanese():  # subcommands' parsers are entered here
+            return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
+        detail = message.strip() if _JAPANESE.search(message) else ""
         self.exit(
             2,
-            f"エラー: コマンドの指定が正しくありません（{message}）。"
+            f"エラー: {detail or 'コマンドの指定が正しくありません'}。"
             f"使い方は {self.prog} --help で確認できます。\n",
         )
 
@@ -149,7 +222,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format",
         choices=[f.value for f in ExportFormat],
-        help="形式（既定: 出力ファイルの拡張子から。csv は Excel で開ける BOM 付き UTF-8）",
+        help="形式（既定: 出力ファイルの拡張子から。csv は Excel で開ける BOM 付き UTF-8。"
+        "ただし csv の法人番号は Excel で指数表示になるため、Excel で見るなら xlsx）",
     )
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="出力先")
     export.add_argument(
@@ -242,19 +316,32 @@ def _check_arguments(args: argparse.Namespace, url: str) -> None:
 
 def _check_export(args: argparse.Namespace) -> None:
     target: Path = args.output
+    if target.is_dir():
+        raise UserError("出力先がフォルダです。ファイル名を指定してください。")
+    if not target.parent.is_dir():
+        raise UserError(_unwritable(target))
+    formats = {f.value for f in ExportFormat}
+    suffix = target.suffix.lower().lstrip(".")
     if args.format is None:
-        suffix = target.suffix.lower().lstrip(".")
-        if suffix not in {f.value for f in ExportFormat}:
+        if suffix not in formats:
             raise UserError("形式を --format csv または --format xlsx で指定してください。")
         args.format = suffix
+    elif suffix in formats and suffix != args.format:
+        raise UserError(
+            f"ファイル名の拡張子（.{suffix}）と --format {args.format} が一致しません。"
+        )
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise UserError("期間の終わり（--to）が始まり（--from）より前です。")
-    if not target.parent.is_dir():
-        raise UserError(f"出力先のフォルダがありません: {target.parent}")
-    if target.is_dir():
-        raise UserError(f"出力先はフォルダです。ファイル名を指定してください: {target}")
     if target.exists() and not args.force:
         raise UserError(_TARGET_EXISTS)
+
+
+def _unwritable(target: Path, error: OSError | None = None) -> str:
+    if error is not None and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "ディスクの空きが足りません"
+    else:
+        reason = "フォルダが存在しないか、権限がありません"
+    return f"書き込めません: {target}（{reason}）"
 
 
 _TARGET_EXISTS = "出力先のファイルがすでにあります。上書きするときは --force を指定してください。"
@@ -331,6 +418,8 @@ def _export(args: argparse.Namespace, db: Database) -> int:
         )
     except TargetExists as exc:  # appeared while the rows were being written
         raise UserError(_TARGET_EXISTS) from exc
+    except TargetUnwritable as exc:
+        raise UserError(_unwritable(args.output, exc.error)) from exc
     print(f"{source.label}を {result.rows:,} 件書き出しました: {result.path}")
     if not principal.sees_loan_amounts and source.kind is Kind.LOAN:
         print("金額の列は、閲覧の権限がないため空欄です。")

@@ -296,6 +296,7 @@ MESSAGES: dict[str, str] = {
     "safety_net.issued_before_applied": "認定日（決定日）が申請日より前です。",
     # export
     "export.target_exists": "出力先のファイルがすでにあります。別の名前を指定するか、上書きを選んでください。",
+    "export.target_unwritable": "出力先に書き込めません（フォルダが存在しないか、権限がありません）。",
     "period.reversed": "期間の終わりが始まりより前です。",
     # subsidies
     "subsidy.one_applicant": "申請者として事業者か商店街のどちらか一方を選んでください。",
@@ -307,6 +308,8 @@ MESSAGES: dict[str, str] = {
     "subsidy.above_computed": "申請額が制度で計算した補助額を超えています。",
     "subsidy.over_yearly_limit": "この申請者は同じ年度にこの補助金の申請回数の上限に達しています。",
     "subsidy.no_activity_end": "事業の終了日が未入力のため、実績報告の期限を決められません。",
+    "subsidy.applied_after_activity": "申請日が事業の終了日より後です。",
+    "subsidy.report_already_overdue": "実績報告の期限（事業の終了日から制度の日数）をすでに過ぎています。",
     "subsidy.step_not_allowed": "今の状態ではこの手続きはできません。",
     "subsidy.before_last_step": "日付が前の手続きの日より前です。",
     "subsidy.above_computed_grant": "交付決定額が制度で計算した補助額を超えています。",

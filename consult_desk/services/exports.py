@@ -76,6 +76,17 @@ class TargetExists(DomainError):
     code = "export.target_exists"
 
 
+class TargetUnwritable(DomainError):
+    """The export's file cannot be written (no such folder, no permission, disk full)."""
+
+    code = "export.target_unwritable"
+
+    def __init__(self, target: Path, error: OSError) -> None:
+        super().__init__(str(target))
+        self.target = target
+        self.error = error  # its file name is the temporary one, never shown
+
+
 @dataclass(frozen=True, slots=True)
 class ExportResult:
     path: Path
@@ -149,9 +160,9 @@ LOAN_COLUMNS: tuple[Column, ...] = (
     Column("実行額", _Y, 14),
     Column("期間(月)", _I, 10),
     Column("据置(月)", _I, 10),
-    Column("名目利率", _R, 10),
-    Column("利子補給率", _R, 11),
-    Column("本人負担率", _R, 11),
+    Column("名目利率(%)", _R, 13),
+    Column("利子補給率(%)", _R, 15),
+    Column("本人負担率(%)", _R, 15),
     Column("代表者区分", _T, 11),
     Column("完了日", _D, 12),
     Column("終了理由", _T, 34),
@@ -322,7 +333,10 @@ class ExportService:
                 return write_xlsx(path, source.label, source.columns, rows)
             return write_csv(path, source.columns, rows)
 
-        count = _write_replacing(target, overwrite, write)
+        try:
+            count = _write_replacing(target, overwrite, write)
+        except OSError as exc:
+            raise TargetUnwritable(target, exc) from exc
         try:
             with self._db.write() as session:
                 audit.record(

@@ -565,3 +565,52 @@ def test_demo_if_empty_leaves_a_filled_database_alone(
     assert code == 0
     assert before == after == (5,)
     assert "追加しませんでした" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["frob"], "COMMAND: 'frob' は指定できません"),
+        (["demo", "--seed", "abc"], "--seed: 'abc' は値として読み取れません"),
+        (["initiatives", "--json", "extra"], "解釈できない引数があります: extra"),
+        (["initiatives", "--json=yes"], "--json: 'yes' は指定できません"),
+        (["staff", "add"], "次の指定が必要です: LOGIN, --name, --role, --password-stdin"),
+        (["staff"], "次の指定が必要です: ACTION"),
+        (["--db"], "--db: 値を1つ指定してください"),
+    ],
+)
+def test_command_line_mistakes_are_one_japanese_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    [line] = err.splitlines()
+    assert line.startswith(f"エラー: {message}") and line.endswith("--help で確認できます。")
+    english = ("invalid", "choose from", "unrecognized", "required", "argument", "expected")
+    assert not any(word in line for word in english)
+
+
+def test_an_untranslated_argparse_message_falls_back_to_japanese(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from consult_desk.cli import JapaneseArgumentParser
+
+    parser = JapaneseArgumentParser(prog="consult-desk")
+    with pytest.raises(SystemExit):
+        parser.error("something argparse says in English")
+    assert capsys.readouterr().err == (
+        "エラー: コマンドの指定が正しくありません。使い方は consult-desk --help で確認できます。\n"
+    )
+
+
+def test_argparse_is_left_untranslated_after_parsing() -> None:
+    import argparse
+
+    with pytest.raises(SystemExit):
+        main(["frob"])
+    translate = vars(argparse)["_"]
+    assert translate("expected one argument") == "expected one argument"

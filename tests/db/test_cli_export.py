@@ -1,6 +1,8 @@
 """``consult-desk export``, run in-process through ``cli.main`` on a demo database."""
 
 import csv
+import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from openpyxl import load_workbook
 
 from consult_desk.cli import main
 from consult_desk.domain.messages import message_for
+from consult_desk.services import exports
 from consult_desk.services.exports import EXPORTS, LOAN_COLUMNS
 
 PASSWORD = "demo-password-for-export-tests"
@@ -164,9 +167,22 @@ def test_an_existing_file_needs_force(
     [
         (("-o", "{out}/loans.txt"), "--format"),
         (("-o", "{out}/loans.csv", "--from", "2026-04-01", "--to", "2026-03-31"), "--to"),
-        (("-o", "{out}/missing/loans.csv"), "フォルダがありません"),
+        (("-o", "{out}/missing/loans.csv"), "/missing/loans.csv（フォルダが存在しないか"),
         (("-o", "{out}/loans.csv", "--from", "四月一日"), "日付として読み取れません"),
-        (("-o", "{out}/loans.csv", "--format", "pdf"), "--format"),
+        (("-o", "{out}/loans.csv", "--format", "pdf"), "--format: 'pdf' は指定できません"),
+        (("-o", "{out}/loans.xlsx", "--format", "csv"), "拡張子（.xlsx）と --format csv が"),
+        (("-o", "{out}/loans.csv", "--format", "xlsx"), "拡張子（.csv）と --format xlsx が"),
+        (
+            (
+                "-o",
+                "{out}",
+            ),
+            "出力先がフォルダです。ファイル名を指定してください。",
+        ),
+        (("-o", "{out}", "--format", "csv"), "出力先がフォルダです。"),
+        (("-o", "{out}/loans.csv", "--bogus"), "解釈できない引数があります: --bogus"),
+        (("-o",), "-o/--output: 値を1つ指定してください"),
+        ((), "次の指定が必要です: -o/--output"),
     ],
 )
 def test_mistakes_are_one_japanese_line(
@@ -298,3 +314,51 @@ def test_help_names_the_support_kinds(capsys: pytest.CaptureFixture[str]) -> Non
     text = capsys.readouterr().out
     for kind, label, _, _ in SUPPORT_KINDS:
         assert f"{kind}={label}" in text.replace("\n", "").replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("errno_code", "reason"),
+    [
+        (errno.EACCES, "フォルダが存在しないか、権限がありません"),
+        (errno.ENOSPC, "ディスクの空きが足りません"),
+    ],
+)
+def test_an_unwritable_target_names_the_users_file_and_leaves_nothing(
+    capsys: pytest.CaptureFixture[str],
+    demo_db: Path,
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    errno_code: int,
+    reason: str,
+) -> None:
+    def broken(path: Path, headers: object, rows: object) -> int:
+        path.write_text("half a file")
+        raise OSError(errno_code, os.strerror(errno_code), str(path))
+
+    monkeypatch.setattr(exports, "write_csv", broken)
+    target = out / "loans.csv"
+
+    result = run(capsys, "--db", demo_db, "export", "loans", "-o", target)
+
+    assert_user_error(result, f"書き込めません: {target}（{reason}）")
+    assert list(out.iterdir()) == []  # no temporary file either
+    assert query(demo_db, "SELECT count(*) FROM audit_log WHERE action = 'export'") == [(0,)]
+
+
+def test_format_may_name_a_file_without_a_known_suffix(
+    capsys: pytest.CaptureFixture[str], demo_db: Path, out: Path
+) -> None:
+    code, _, err = run(
+        capsys, "--db", demo_db, "export", "loans", "--format", "csv", "-o", out / "x.txt"
+    )
+    assert (code, err) == (0, "")
+    assert read_csv(out / "x.txt")[0] == HEADERS
+
+
+def test_help_tells_excel_users_to_choose_xlsx_for_the_corporate_number(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    text = "".join(capsys.readouterr().out.split())  # help lines wrap anywhere
+    assert "法人番号" in text and "xlsx" in text

@@ -23,6 +23,7 @@ from consult_desk.services.exports import (
     ExportFormat,
     ExportService,
     TargetExists,
+    TargetUnwritable,
 )
 from consult_desk.services.loans import LoanService
 from tests.loan_setup import LoanWorld, make_loan_world
@@ -48,9 +49,9 @@ HEADERS = [
     "実行額",
     "期間(月)",
     "据置(月)",
-    "名目利率",
-    "利子補給率",
-    "本人負担率",
+    "名目利率(%)",
+    "利子補給率(%)",
+    "本人負担率(%)",
     "代表者区分",
     "完了日",
     "終了理由",
@@ -164,7 +165,7 @@ def test_csv_starts_with_a_bom_and_has_japanese_headers(
     assert (executed["金融機関"], executed["支店"]) == ("みずほ銀行", "神田支店")
     assert executed["あっせん書番号"] == "'=R8-001"  # never run as a formula by Excel
     assert [executed[name] for name in AMOUNTS] == ["5000000", "5000000", "4000000", "4000000"]
-    assert (executed["名目利率"], executed["利子補給率"], executed["本人負担率"]) == (
+    assert (executed["名目利率(%)"], executed["利子補給率(%)"], executed["本人負担率(%)"]) == (
         "2.1",
         "1.6",
         "0.5",
@@ -193,7 +194,7 @@ def test_xlsx_reopens_with_dates_yen_and_a_frozen_bold_header(
     assert executed["実行日"].number_format == "yyyy-mm-dd"
     assert executed["実行額"].value == 4_000_000
     assert executed["実行額"].number_format == "#,##0"
-    assert executed["名目利率"].value == pytest.approx(2.1)
+    assert executed["名目利率(%)"].value == pytest.approx(2.1)
     assert executed["あっせん書番号"].value == "=R8-001"
     assert executed["あっせん書番号"].data_type == "s"  # text, not a formula
     assert sheet.column_dimensions["D"].width == 34  # 事業者
@@ -216,7 +217,7 @@ def test_amounts_are_empty_for_a_role_without_the_amount_grant(
     header, *rows = _read_csv(target)
     for row in rows:
         assert [row[header.index(name)] for name in AMOUNTS] == ["", "", "", ""]
-    assert rows[1][header.index("名目利率")] == "2.1"  # rates are not amounts
+    assert rows[1][header.index("名目利率(%)")] == "2.1"  # rates are not amounts
 
 
 def test_a_consultant_may_not_export(db: Database, world: LoanWorld, out: Path) -> None:
@@ -291,11 +292,31 @@ def test_a_failed_export_leaves_no_file_and_no_audit_entry(
 
     monkeypatch.setattr(exports, "write_csv", broken)
 
-    with pytest.raises(OSError):
+    with pytest.raises(TargetUnwritable) as failed:
         ExportService(db, admin).export("loans", out / "loans.csv", ExportFormat.CSV)
 
+    assert failed.value.target == out / "loans.csv"  # the user's name, not the temporary one
+    assert failed.value.error.errno == 28
     assert list(out.iterdir()) == []
     assert _exports(db) == []
+
+
+def test_a_missing_folder_is_unwritable_and_names_the_target(
+    db: Database, admin: Principal, world: LoanWorld, out: Path
+) -> None:
+    target = out / "missing" / "loans.csv"
+
+    with pytest.raises(TargetUnwritable) as failed:
+        ExportService(db, admin).export("loans", target, ExportFormat.CSV)
+
+    assert failed.value.target == target
+    assert list(out.iterdir()) == []
+    assert _exports(db) == []
+
+
+def test_rate_headers_carry_their_unit() -> None:
+    titles = [c.title for c in LOAN_COLUMNS]
+    assert {"名目利率(%)", "利子補給率(%)", "本人負担率(%)"} <= set(titles)
 
 
 def test_an_existing_file_is_replaced_only_when_asked(

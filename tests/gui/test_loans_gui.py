@@ -418,6 +418,152 @@ def test_a_step_on_a_case_someone_else_changed_reloads_and_keeps_the_input(
     assert loans.get(case_id).state == LoanState.WITHDRAWN
 
 
+def test_a_card_saved_after_someone_else_changed_it_keeps_only_the_users_edits(
+    qtbot,
+    db: Database,
+    window: MainWindow,
+    world: LoanWorld,
+    admin: Principal,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loans = window._services.loans
+    case_id = loans.add(
+        LoanCaseInput(
+            business_id=world.business_id,
+            program_id=world.program_id,
+            received_on=OPENED,
+            requested_amount=3_000_000,
+            purpose="運転資金",
+        )
+    )
+    dialog = _dialog(qtbot, window, case_id=case_id)
+    _type(qtbot, dialog.purpose_edit, "私の入力：設備資金の相談")
+    other = LoanService(db, admin)  # another desk
+    stored = other.get(case_id)
+    other.update(
+        case_id,
+        stored.version,
+        LoanCaseInput(
+            business_id=stored.business_id,
+            program_id=stored.program_id,
+            received_on=stored.received_on,
+            requested_amount=4_000_000,
+            purpose="他の人の変更",
+        ),
+    )
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: shown.append(text))
+
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    # The colleague's amount shows; the user's purpose stays, named as changed by both.
+    assert "他の人がこのデータを先に更新しました" in shown[0]
+    assert "「資金使途」" in shown[0] and "希望額" not in shown[0]
+    assert "「資金使途」" in dialog.card_error.text()
+    assert dialog.requested_edit.text() == "4,000,000"
+    assert dialog.purpose_edit.toPlainText() == "私の入力：設備資金の相談"
+    assert dialog.has_changes()
+    with qtbot.waitSignal(dialog.changed, timeout=3000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    case = loans.get(case_id)
+    assert (case.requested_amount, case.purpose) == (4_000_000, "私の入力:設備資金の相談")
+
+    # A field only the colleague changed is simply taken over, without naming any field.
+    _type(qtbot, dialog.interviewer_edit, "山田 一郎")
+    stored = other.get(case_id)
+    other.update(
+        case_id,
+        stored.version,
+        LoanCaseInput(
+            business_id=stored.business_id,
+            program_id=stored.program_id,
+            received_on=stored.received_on,
+            requested_amount=6_000_000,
+            purpose=stored.purpose,
+        ),
+    )
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert len(shown) == 2 and "他の人も変更" not in shown[1]
+    assert dialog.requested_edit.text() == "6,000,000"
+    assert dialog.interviewer_edit.text() == "山田 一郎"
+    with qtbot.waitSignal(dialog.changed, timeout=3000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    case = loans.get(case_id)
+    assert (case.requested_amount, case.interviewer) == (6_000_000, "山田 一郎")
+
+
+def test_a_step_the_case_no_longer_allows_reloads_the_case_window(
+    qtbot,
+    db: Database,
+    window: MainWindow,
+    world: LoanWorld,
+    admin: Principal,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loans = window._services.loans
+    case_id = _new_case(loans, world)
+    _take_to(loans, world, case_id, LoanState.WARD_REVIEW)
+    dialog = _dialog(qtbot, window, case_id=case_id)
+    form = _open_step(qtbot, dialog, StepName.REFER)
+    _fill(qtbot, form, "2026-11-26", referral_number="R8-001", bank_id="みずほ銀行")
+    other = LoanService(db, admin)  # meanwhile, at another desk: back to 受付
+    other.undo(case_id, other.get(case_id).version, "区審査の開始を取消し")
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: shown.append(text))
+
+    qtbot.mouseClick(form.ok_button, Qt.MouseButton.LeftButton)
+
+    assert len(shown) == 1 and "他の人がこの案件を先に更新しました" in shown[0]
+    assert "「受付」" in shown[0]
+    assert dialog.state_label.text() == "受付"  # reloaded
+    assert list(dialog.step_buttons) == [StepName.START_REVIEW]
+    assert not form.isVisible()
+    assert loans.get(case_id).state == LoanState.RECEIVED
+
+
+def test_the_bold_step_is_the_way_forward_never_the_hold(
+    qtbot, window: MainWindow, world: LoanWorld
+) -> None:
+    loans = window._services.loans
+    case_id = _new_case(loans, world)
+    _take_to(loans, world, case_id, LoanState.WARD_REVIEW)
+    dialog = _dialog(qtbot, window, case_id=case_id)
+
+    assert list(dialog.step_buttons) == [StepName.REFER, StepName.HOLD]
+    assert "bold" in dialog.step_buttons[StepName.REFER].styleSheet()
+    assert dialog.step_buttons[StepName.HOLD].styleSheet() == ""
+
+
+def test_the_new_case_card_shows_each_problem_once_and_warns_above_the_limit(
+    qtbot, window: MainWindow, world: LoanWorld
+) -> None:
+    dialog = _dialog(qtbot, window, business_id=world.business_id)
+    assert dialog.overdue_label.isHidden()  # no empty red box on a new case
+    dialog.program_combo.setCurrentIndex(dialog.program_combo.findText("営業資金"))
+
+    _type(qtbot, dialog.received_edit, "2026-02-30")
+    dialog.received_edit.editingFinished.emit()
+    error = dialog.card_errors["received_on"]
+    assert "日付として読み取れません" in error.text() and dialog.received_hint.text() == ""
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "日付として読み取れません" in error.text() and dialog.received_hint.text() == ""
+    assert dialog.card_error.isHidden()
+
+    _type(qtbot, dialog.received_edit, OPENED.isoformat())
+    dialog.received_edit.editingFinished.emit()
+    assert error.isHidden() and dialog.received_hint.text() == "令和8年11月16日"
+    _type(qtbot, dialog.requested_edit, "3000万")  # the fund's limit is 10,000,000
+    assert not dialog.limit_warning.isHidden()
+    assert "10,000,000円" in dialog.limit_warning.text()
+    assert dialog.card_errors["requested_amount"].isHidden()  # a warning, not an error
+    _type(qtbot, dialog.requested_edit, "1000万")
+    assert dialog.limit_warning.isHidden()
+    _type(qtbot, dialog.requested_edit, "3000万")
+    with qtbot.waitSignal(dialog.changed, timeout=3000) as created:
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert window._services.loans.get(created.args[0]).requested_amount == 30_000_000
+
+
 def test_a_startup_case_logs_coaching_interviews(
     qtbot, window: MainWindow, world: LoanWorld
 ) -> None:
@@ -560,6 +706,48 @@ def test_the_pipeline_counts_filters_and_flags_overdue_cases(
     page.bank_combo.setCurrentIndex(page.bank_combo.findText("朝日信用金庫"))
     page.model.fetch_all()
     assert page.model.rowCount() == 0
+
+
+def test_the_pipeline_refuses_a_period_that_ends_before_it_starts(
+    qtbot, window: MainWindow, world: LoanWorld
+) -> None:
+    loans = window._services.loans
+    _new_case(loans, world)
+    page = window.page_named("融資あっせん")
+    assert isinstance(page, LoanPipelinePage)
+    page.refresh()
+    assert page.period_error.isHidden()
+    before = page.model.query
+
+    _type(qtbot, page.from_edit, "2026-12-01")
+    _type(qtbot, page.to_edit, "2026-04-01")
+    page.to_edit.editingFinished.emit()
+
+    assert page.period_error.text() == "期間の開始が終了より後です。"
+    assert not page.period_error.isHidden()
+    assert page.model.query == before  # not asked: the list does not turn into "0 件"
+    page.model.fetch_all()
+    assert page.model.rowCount() == 1
+    _type(qtbot, page.to_edit, "2026-12-31")
+    page.to_edit.editingFinished.emit()
+    assert page.period_error.isHidden()
+    assert page.model.query.received_from == date(2026, 12, 1)
+
+
+def test_the_pipeline_columns_hold_the_fund_and_bank_names(
+    qtbot, window: MainWindow, world: LoanWorld
+) -> None:
+    page = window.page_named("融資あっせん")
+    assert isinstance(page, LoanPipelinePage)
+    table = page.table
+    metrics = table.fontMetrics()
+    for column, names in (
+        (2, [page.program_combo.itemText(i) for i in range(1, page.program_combo.count())]),
+        (5, [page.bank_combo.itemText(i) for i in range(1, page.bank_combo.count())]),
+    ):
+        widest = max(metrics.horizontalAdvance(name) for name in names)
+        assert table.columnWidth(column) >= widest + 8
+    assert not table.horizontalHeader().stretchLastSection()  # 事業者 takes the room
 
 
 def test_the_pipeline_shows_lead_times_and_the_subsidy_forecast(

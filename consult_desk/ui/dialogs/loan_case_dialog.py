@@ -84,6 +84,32 @@ AMOUNT_FIELDS = frozenset(
 )
 MONTH_FIELDS = frozenset({"term_months", "grace_months"})
 UNDONE_BRUSH = QColor("#888888")
+# The 相談カード's fields that can be corrected after the case is opened, in the card's order
+# (bank before branch: choosing a bank refills the branches).
+CARD_FIELDS = (
+    "requested_amount",
+    "purpose",
+    "interviewer",
+    "bank_id",
+    "branch_id",
+    "officer_id",
+)
+# The step a case most often takes next is the bold one: the first of these the state allows.
+# 書類不備で保留 is never it (a detour, not the way forward).
+PRIMARY_STEPS = (
+    StepName.START_COACHING,  # offered for 起業資金 only, which needs the coaching first
+    StepName.RECEIVE,
+    StepName.START_REVIEW,
+    StepName.RESUME,
+    StepName.REFER,
+    StepName.BANK_RECEIVED,
+    StepName.TO_CGC,
+    StepName.GUARANTEE,
+    StepName.EXECUTE,
+    StepName.START_GRACE,
+    StepName.START_REPAYING,
+    StepName.REPAY,
+)
 KIND_TITLES = {
     "undo": "取消し",
     "interview": "面談記録",
@@ -500,6 +526,10 @@ class StepForm(QDialog):
     def accept(self) -> None:
         self._show_all = True
         value, errors, warnings = self.check()
+        if errors.get("step") == "loan.step_not_allowed":
+            # The form was opened for a step the case allowed: someone moved it meanwhile.
+            self.conflict.emit()
+            return
         if errors:
             self._focus_error(errors)
             return
@@ -517,8 +547,12 @@ class StepForm(QDialog):
                 self.case.id, self.case.version, value
             )
         except ValidationError as error:
-            self._show({e.field: e.code for e in error.errors}, warnings)
-            self._focus_error({e.field: e.code for e in error.errors})
+            found = {e.field: e.code for e in error.errors}
+            if found.get("step") == "loan.step_not_allowed":  # moved since the check above
+                self.conflict.emit()
+                return
+            self._show(found, warnings)
+            self._focus_error(found)
             return
         except Conflict:
             self.conflict.emit()
@@ -624,6 +658,14 @@ class NoteForm(QDialog):
         super().accept()
 
 
+def _primary_step(case: LoanCaseView) -> StepName | None:
+    """The forward step shown bold: the usual way on (never 保留); None when there is none."""
+    offered = {s.name for s in case.steps if not s.exit}
+    if case.grace_months == 0:  # executed without grace: repayment starts at once
+        offered.discard(StepName.START_GRACE)
+    return next((name for name in PRIMARY_STEPS if name in offered), None)
+
+
 def _date_value(edit: QLineEdit) -> date:
     try:
         return parse_date(edit.text())
@@ -678,6 +720,8 @@ class LoanCaseDialog(QDialog):
         self._loading = True
         self._changed = False
         self._can_save = False
+        self._card_loaded: dict[str, object] = {}  # the card as last filled from the case
+        self._terms_cache: dict[tuple[int, date], TermsInfo | None] = {}
         self._banks = loan_master.banks()
         self._programs = loan_master.programs(include_inactive=case_id is not None)
         self.resize(1040, 760)
@@ -690,6 +734,7 @@ class LoanCaseDialog(QDialog):
         self.days_label = QLabel()
         self.overdue_label = QLabel()
         self.overdue_label.setStyleSheet(OVERDUE_STYLE)
+        self.overdue_label.hide()  # only an existing case past its state's limit shows it
         self.consultation_button = QPushButton()
         self.consultation_button.clicked.connect(self._open_consultation)
         self.actions_box = QWidget()
@@ -713,6 +758,10 @@ class LoanCaseDialog(QDialog):
         self.received_edit = QLineEdit(japan_today().isoformat())
         self.received_hint = _hint()
         self.requested_edit = AmountEdit()
+        self.limit_warning = QLabel()
+        self.limit_warning.setStyleSheet(WARNING_STYLE)
+        self.limit_warning.setWordWrap(True)
+        self.limit_warning.hide()
         self.purpose_edit = _plain(70)
         self.purpose_edit.setPlaceholderText(self.tr("例: 運転資金（仕入）、厨房設備の入替え"))
         self.interviewer_edit = QLineEdit()
@@ -824,7 +873,13 @@ class LoanCaseDialog(QDialog):
         received_layout.addWidget(self.received_hint, 1)
         self._card_row(form, "received_on", received)
         requested, self.requested_hint = _amount_row(self.requested_edit)
-        self._card_row(form, "requested_amount", requested)
+        requested_box = QWidget()
+        requested_layout = QVBoxLayout(requested_box)
+        requested_layout.setContentsMargins(0, 0, 0, 0)
+        requested_layout.setSpacing(1)
+        requested_layout.addWidget(requested)
+        requested_layout.addWidget(self.limit_warning)
+        self._card_row(form, "requested_amount", requested_box)
         self._card_row(form, "purpose", self.purpose_edit)
         self._card_row(form, "interviewer", self.interviewer_edit)
         self._card_row(form, "bank_id", self.bank_combo)
@@ -881,13 +936,22 @@ class LoanCaseDialog(QDialog):
         for combo in (self.program_combo, self.bank_combo, self.branch_combo, self.officer_combo):
             combo.currentIndexChanged.connect(self._mark_changed)
         self.requested_edit.textChanged.connect(self._check_amount)
+        self.requested_edit.textChanged.connect(self._check_limit)
+        self.program_combo.currentIndexChanged.connect(self._check_limit)
         self.received_edit.editingFinished.connect(self._show_received_hint)
 
     # --- loading --------------------------------------------------------------------------
 
-    def reload(self, keep_card: bool = False) -> None:
-        """Read the case again; with ``keep_card`` what was typed in the card stays."""
+    def reload(self, keep_card: bool = False) -> list[str]:
+        """Read the case again and show it.
+
+        With ``keep_card`` the card shows what is stored now, except the fields the user
+        changed since the card was filled: those keep the user's input. Returns the fields
+        the user changed that someone else changed too (to be named to the user).
+        """
         assert self.case_id is not None
+        mine = self._card_values() if keep_card else {}
+        loaded = dict(self._card_loaded)
         case = self._loans.get(self.case_id)
         self.case = case
         self.consultation_id = case.consultation_id
@@ -905,14 +969,69 @@ class LoanCaseDialog(QDialog):
             self.tr("期限超過（{0}日）").format(limit) if limit and days >= limit else ""
         )
         self.overdue_label.setVisible(bool(self.overdue_label.text()))
-        if not keep_card:
-            self._fill_card(case)
+        self._fill_card(case)
+        clashes = self._restore_edits(mine, loaded) if keep_card else []
         self._show_consultation()
         self._fill_actions(case)
         self._fill_facts(case)
         self._fill_history()
         self._fill_schedule(case)
         self._apply_mode()
+        self._check_limit()
+        return clashes
+
+    def _card_values(self) -> dict[str, object]:
+        """The correctable fields as they stand in the card (raw, to be put back as typed)."""
+        return {
+            "requested_amount": self.requested_edit.text(),
+            "purpose": self.purpose_edit.toPlainText(),
+            "interviewer": self.interviewer_edit.text(),
+            "bank_id": self.bank_combo.currentData(),
+            "branch_id": self.branch_combo.currentData(),
+            "officer_id": self.officer_combo.currentData(),
+        }
+
+    @staticmethod
+    def _same(name: str, a: object, b: object) -> bool:
+        """Whether two card values mean the same (500万 is 5,000,000)."""
+        if name == "requested_amount" and isinstance(a, str) and isinstance(b, str):
+            try:
+                return parse_int(a.strip() or "0") == parse_int(b.strip() or "0") and (
+                    bool(a.strip()) == bool(b.strip())
+                )
+            except ValueError:
+                return a.strip() == b.strip()
+        if isinstance(a, str) and isinstance(b, str):
+            return a.strip() == b.strip()
+        return a == b
+
+    def _restore_edits(self, mine: dict[str, object], loaded: dict[str, object]) -> list[str]:
+        """Put back the user's edits over the freshly filled card; the fields clashing."""
+        stored = dict(self._card_loaded)
+        edited = [n for n in CARD_FIELDS if n in loaded and not self._same(n, mine[n], loaded[n])]
+        loading, self._loading = self._loading, True
+        for name in edited:
+            value = mine[name]
+            if name == "requested_amount":
+                self.requested_edit.setText(str(value))
+            elif name == "purpose":
+                self.purpose_edit.setPlainText(str(value))
+            elif name == "interviewer":
+                self.interviewer_edit.setText(str(value))
+            else:
+                combo = {
+                    "bank_id": self.bank_combo,
+                    "branch_id": self.branch_combo,
+                    "officer_id": self.officer_combo,
+                }[name]
+                _select(combo, value)
+        self._loading = loading
+        self._changed = bool(edited)
+        return [
+            n
+            for n in edited
+            if not self._same(n, stored[n], loaded[n]) and not self._same(n, stored[n], mine[n])
+        ]
 
     def _fill_card(self, case: LoanCaseView) -> None:
         loading, self._loading = self._loading, True
@@ -932,6 +1051,7 @@ class LoanCaseDialog(QDialog):
         self._show_received_hint()
         self._loading = loading
         self._changed = False
+        self._card_loaded = self._card_values()
 
     def _select_officer(self, staff_id: int | None, name: str = "") -> None:
         _select(self.officer_combo, staff_id, name)
@@ -1008,9 +1128,12 @@ class LoanCaseDialog(QDialog):
         exits = [s for s in case.steps if s.exit]
         if can_step and forward:
             self.actions_layout.addWidget(QLabel(self.tr("次の手続き:")))
-        for index, step in enumerate(forward if can_step else []):
+        primary = _primary_step(case)
+        if primary is not None:  # the way forward first, the alternatives after it
+            forward.sort(key=lambda s: s.name != primary)
+        for step in forward if can_step else []:
             button = QPushButton(step.label + "…")
-            if index == 0:
+            if step.name == primary:
                 button.setStyleSheet(PRIMARY_STYLE)
             button.clicked.connect(lambda _checked=False, s=step.name: self.start_step(s))
             self.actions_layout.addWidget(button)
@@ -1309,12 +1432,49 @@ class LoanCaseDialog(QDialog):
             _set_error(self.card_errors["requested_amount"], "")
 
     def _show_received_hint(self) -> None:
+        """The date as read beside the field; when it cannot be read, the error below it
+        (one place, the same one saving uses)."""
         try:
             self.received_hint.setText(format_date(parse_date(self.received_edit.text())))
-            self.received_hint.setStyleSheet(HINT_STYLE)
         except ValueError:
-            self.received_hint.setText(text_for("date.format"))
-            self.received_hint.setStyleSheet(ERROR_STYLE)
+            self.received_hint.setText("")
+            _set_error(self.card_errors["received_on"], text_for("date.format"))
+        else:
+            _set_error(self.card_errors["received_on"], "")
+        self._check_limit()
+
+    def _terms(self, program_id: int, on: date) -> TermsInfo | None:
+        key = (program_id, on)
+        if key not in self._terms_cache:
+            try:
+                self._terms_cache[key] = self._loan_master.terms_in_force(program_id, on)
+            except DomainError:  # a role without master data: no warning
+                self._terms_cache[key] = None
+        return self._terms_cache[key]
+
+    def _check_limit(self) -> None:
+        """Warn (not refuse) when the amount wanted is above the fund's limit on the day of
+        receipt: the referral cannot exceed it, so the officer talks it through now."""
+        text = ""
+        program_id = self.program_combo.currentData()
+        try:
+            amount = self.requested_edit.amount()
+            on = parse_date(self.received_edit.text())
+        except ValueError:
+            amount = None
+        if amount is not None and program_id is not None:
+            terms = self._terms(int(program_id), on)
+            if terms is not None and amount > terms.limit_amount:
+                text = self.tr(
+                    "注意: {0}の限度額 {1}（{2}時点の条件）を超えています。"
+                    "あっせんできるのは限度額までです。"
+                ).format(
+                    self.program_combo.currentText(),
+                    format_yen(terms.limit_amount),
+                    format_date(on),
+                )
+        self.limit_warning.setText(text)
+        self.limit_warning.setVisible(bool(text))
 
     def card_input(self) -> LoanCaseInput:
         """The card as typed; fields that cannot be read raise ValidationError."""
@@ -1424,17 +1584,22 @@ class LoanCaseDialog(QDialog):
         self._after_change()
 
     def _form_conflict(self, form: StepForm) -> None:
-        """Someone else changed the case: tell, reload, and keep the form if it still fits."""
-        QMessageBox.warning(self, self.windowTitle(), text_for("conflict"))
-        self.reload(keep_card=self._changed)
+        """Someone else changed the case: reload, tell, and keep the form if it still fits."""
+        clashes = self.reload(keep_card=self._changed)
         assert self.case is not None
         if form.step in self.case.steps:
+            QMessageBox.warning(self, self.windowTitle(), self._conflict_text(clashes))
             form.case = self.case
             form.check()
-        else:
-            QMessageBox.warning(self, self.windowTitle(), text_for("loan.step_not_allowed"))
-            form._changed = False
-            form.reject()
+            return
+        # One message: what happened, and why the form closes.
+        text = self.tr(
+            "他の人がこの案件を先に更新しました。いまの状態は「{0}」のため、"
+            "「{1}」は記録できません。経過を確認してください。"
+        ).format(self.case.state.label, form.step.label)
+        QMessageBox.warning(self, self.windowTitle(), text)
+        form._changed = False
+        form.reject()
 
     def _after_change(self) -> None:
         assert self.case_id is not None
@@ -1442,11 +1607,24 @@ class LoanCaseDialog(QDialog):
         self.changed.emit(self.case_id)
 
     def _conflict(self, keep_card: bool) -> None:
-        QMessageBox.warning(self, self.windowTitle(), text_for("conflict"))
+        """Someone else saved first: show what is stored now, with the user's own edits."""
+        clashes: list[str] = []
         if self.case_id is not None:
-            self.reload(keep_card=keep_card)
-        if keep_card:
-            self._changed = True
+            clashes = self.reload(keep_card=keep_card)
+        _set_error(self.card_error, self._clash_text(clashes) if clashes else "")
+        QMessageBox.warning(self, self.windowTitle(), self._conflict_text(clashes))
+
+    def _conflict_text(self, clashes: list[str]) -> str:
+        text = text_for("conflict")
+        if clashes:
+            text += "\n\n" + self._clash_text(clashes)
+        return text
+
+    def _clash_text(self, clashes: list[str]) -> str:
+        names = "、".join(f"「{label_for(name)}」" for name in clashes)
+        return self.tr(
+            "{0} は他の人も変更しています。あなたの入力を残しました。保存する前に確認してください。"
+        ).format(names)
 
     def undo_last(self) -> None:
         """Take back the last step after asking why (the undo is recorded too)."""
@@ -1485,8 +1663,8 @@ class LoanCaseDialog(QDialog):
         self._after_change()
 
     def _note_conflict(self, form: NoteForm) -> None:
-        QMessageBox.warning(self, self.windowTitle(), text_for("conflict"))
-        self.reload(keep_card=self._changed)  # the form keeps its input; save again
+        clashes = self.reload(keep_card=self._changed)  # the form keeps its input; save again
+        QMessageBox.warning(self, self.windowTitle(), self._conflict_text(clashes))
 
     def _version(self) -> int:
         assert self.case is not None

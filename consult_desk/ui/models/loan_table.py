@@ -9,7 +9,10 @@ from consult_desk.domain.permissions import MASK
 from consult_desk.services.loans import LoanService
 from consult_desk.ui.models.paged_table import Index, PagedTableModel
 
-TITLES = ("受付日", "事業者", "資金種別", "状態", "状態の日数", "金融機関", "金額", "担当")
+# 日数 is the days in the state (the column beside it): a short title leaves 事業者 the room.
+TITLES = ("受付日", "事業者", "資金種別", "状態", "日数", "金融機関", "金額", "担当")
+TITLE_TIPS = {4: "いまの状態になってからの日数"}
+BUSINESS_COLUMN = 1
 DAYS_COLUMN = 4
 AMOUNT_COLUMN = 6
 OVERDUE_TEXT = QBrush(QColor("#9b0018"))
@@ -60,6 +63,13 @@ class LoanTableModel(PagedTableModel[LoanRow]):
             row.officer_name,
         )
 
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return self.tr(TITLE_TIPS[section]) if section in TITLE_TIPS else None
+        return super().headerData(section, orientation, role)
+
     def foreground(self, row: LoanRow) -> QBrush | None:
         return OVERDUE_TEXT if row.overdue else None
 
@@ -69,7 +79,10 @@ class LoanTableModel(PagedTableModel[LoanRow]):
         if role == Qt.ItemDataRole.BackgroundRole:
             return OVERDUE_BACKGROUND if self.row_at(index.row()).overdue else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.overdue_text(self.row_at(index.row())) or None
+            row = self.row_at(index.row())
+            # 事業者 also carries the whole name, for a name longer than its column.
+            lines = [row.business_name] if index.column() == BUSINESS_COLUMN else []
+            return "\n".join([*lines, self.overdue_text(row)]).strip() or None
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (
             DAYS_COLUMN,
             AMOUNT_COLUMN,

@@ -1,6 +1,7 @@
 """融資あっせん: every case by state and age, the lead times per bank and fund, and the interest
 subsidy the ward will pay in a 年度. The list pages over the service like every other list."""
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -26,6 +28,7 @@ from consult_desk.domain.errors import DomainError
 from consult_desk.domain.fiscal import (
     fiscal_year,
     fiscal_year_range,
+    format_date,
     format_yen,
     japan_today,
     parse_date,
@@ -39,12 +42,16 @@ from consult_desk.services.reference import ReferenceService
 from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.settings import SettingsService
 from consult_desk.ui.messages import text_for
-from consult_desk.ui.models.loan_table import LoanTableModel
+from consult_desk.ui.models.loan_table import BUSINESS_COLUMN, LoanTableModel
 from consult_desk.ui.pages.safety_net import SafetyNetPanel
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
-# The last (担当) stretches, never below its own width: 60 rather than Qt's default of 100.
+# Starting widths; _fit_columns then sizes each column but 事業者 to the longest text it can
+# hold (the funds, banks, states and staff are known up front) and 事業者 takes the rest.
 WIDTHS = (124, 168, 100, 98, 76, 108, 110, 60)
+CELL_PADDING = 10  # a cell's text margins (3 + 3) and the grid line, with a little air
+# The longest texts of the columns whose values are not listed anywhere.
+SAMPLES = {0: format_date(date(japan_today().year, 12, 31)), 4: "999日", 6: "99,999,999円"}
 STATE_ROW_HEIGHT = 21
 ERROR_STYLE = "color: #b00020;"
 OVERDUE = QBrush(QColor("#b00020"))
@@ -83,7 +90,7 @@ def _item(text: str, right: bool = False) -> QTableWidgetItem:
     return item
 
 
-def _combo(first: str, items: list[tuple[str, object]]) -> QComboBox:
+def _combo(first: str, items: Sequence[tuple[str, object]]) -> QComboBox:
     combo = QComboBox()
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(9)
@@ -140,17 +147,12 @@ class LoanPipelinePage(QWidget):
         self.open_button = QPushButton(self.tr("開く（Enter）"))
         self.open_button.clicked.connect(self.open_selected)
 
-        self.program_combo = _combo(
-            self.tr("資金: すべて"),
-            [(p.name, p.id) for p in loan_master.programs(include_inactive=True)],
-        )
-        self.bank_combo = _combo(
-            self.tr("金融機関: すべて"),
-            [(b.name, b.id) for b in loan_master.banks(include_inactive=True)],
-        )
-        self.officer_combo = _combo(
-            self.tr("担当: すべて"), [(m.name, m.id) for m in reference.staff()]
-        )
+        programs = [(p.name, p.id) for p in loan_master.programs(include_inactive=True)]
+        banks = [(b.name, b.id) for b in loan_master.banks(include_inactive=True)]
+        officers = [(m.name, m.id) for m in reference.staff()]
+        self.program_combo = _combo(self.tr("資金: すべて"), programs)
+        self.bank_combo = _combo(self.tr("金融機関: すべて"), banks)
+        self.officer_combo = _combo(self.tr("担当: すべて"), officers)
         self.from_edit = QLineEdit()
         self.to_edit = QLineEdit()
         self.from_edit.setPlaceholderText(self.tr("例: 2026-04-01"))
@@ -160,6 +162,7 @@ class LoanPipelinePage(QWidget):
             edit.editingFinished.connect(self.apply_filters)
         self.period_error = QLabel()
         self.period_error.setStyleSheet(ERROR_STYLE)
+        self.period_error.hide()
         self.overdue_check = QCheckBox(self.tr("期限超過のみ"))
 
         self.state_table = _small_table([self.tr("状態"), self.tr("件数"), self.tr("超過")])
@@ -171,6 +174,14 @@ class LoanPipelinePage(QWidget):
         self.state_table.setRowCount(len(STATE_ROWS))
         self.state_table.itemSelectionChanged.connect(self.apply_filters)
         self.table = make_table_view(self.model, WIDTHS)
+        self._fit_columns(
+            {
+                2: [name for name, _ in programs],
+                3: [state.label for state in LoanState],
+                5: [name for name, _ in banks],
+                7: [name for name, _ in officers],
+            }
+        )
         self.table.doubleClicked.connect(lambda index: self._open(index.row()))
 
         self.lead_period = QComboBox()
@@ -212,6 +223,26 @@ class LoanPipelinePage(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, self.open_selected)
         self.model.modelReset.connect(self._update_count)
         self.refresh()
+
+    def _fit_columns(self, texts: dict[int, list[str]]) -> None:
+        """Each column as wide as its longest possible text (and its title); 事業者 stretches
+        over what is left, so 資金種別 and 金融機関 are not cut off while 担当 sits wide."""
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        cell = self.table.fontMetrics()
+        title = header.fontMetrics()
+        for column in range(self.model.columnCount()):
+            if column == BUSINESS_COLUMN:
+                continue
+            caption = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
+            found = [*texts.get(column, []), SAMPLES.get(column, "")]
+            width = max(
+                title.horizontalAdvance(caption) + CELL_PADDING,
+                *(cell.horizontalAdvance(text) + CELL_PADDING for text in found),
+            )
+            self.table.setColumnWidth(column, width)
+        header.setMinimumSectionSize(48)
+        header.setSectionResizeMode(BUSINESS_COLUMN, QHeaderView.ResizeMode.Stretch)
 
     def _build_layout(self, title: QLabel) -> None:
         top = QHBoxLayout()
@@ -316,12 +347,21 @@ class LoanPipelinePage(QWidget):
             except ValueError:
                 found.append(None)
                 error = text_for("date.format")
-        return found[0], found[1], error
+        start, end = found
+        if not error and start is not None and end is not None and start > end:
+            error = self.tr("期間の開始が終了より後です。")
+        return start, end, error
 
-    def current_query(self) -> LoanQuery:
-        received_from, received_to, error = self._period()
+    def period_ok(self) -> bool:
+        """Show what is wrong with the 受付日 period, if anything; False when it is wrong
+        (the list is then not read: it would only say 0 件)."""
+        error = self._period()[2]
         self.period_error.setText(error)
         self.period_error.setVisible(bool(error))
+        return not error
+
+    def current_query(self) -> LoanQuery:
+        received_from, received_to, _error = self._period()
         return replace(
             self.model.query,
             states=self.selected_states(),
@@ -334,6 +374,8 @@ class LoanPipelinePage(QWidget):
         )
 
     def apply_filters(self, *_: object, force: bool = False) -> None:
+        if not self.period_ok():
+            return
         query = self.current_query()
         if force or query != self.model.query:
             self.model.reload(query, self._thresholds())
@@ -341,7 +383,8 @@ class LoanPipelinePage(QWidget):
 
     def refresh(self) -> None:
         """Read everything again (after a case changed, or when the page is shown)."""
-        self.model.reload(self.current_query(), self._thresholds())
+        query = self.current_query() if self.period_ok() else self.model.query
+        self.model.reload(query, self._thresholds())
         self._update_states()
         self.refresh_lead_times()
         self.refresh_forecast()

@@ -474,6 +474,11 @@ def check_application(value: ApplicationInput, facts: ApplicationFacts, today: d
             warnings.append(FieldError("applied_on", "subsidy.over_yearly_limit"))
         if rule.report_due_days is not None and ends_on is None:
             warnings.append(FieldError("activity_ends_on", "subsidy.no_activity_end"))
+    if ends_on is not None and value.applied_on > ends_on:
+        warnings.append(FieldError("applied_on", "subsidy.applied_after_activity"))
+        due = report_due(rule, ends_on) if rule is not None else None
+        if due is not None and due < value.applied_on:
+            warnings.append(FieldError("activity_ends_on", "subsidy.report_already_overdue"))
     return Findings(errors, warnings, computed)
 
 

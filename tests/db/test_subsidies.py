@@ -204,15 +204,18 @@ def test_a_third_street_event_in_one_fiscal_year_is_warned_but_not_across_4_1(
     )
     assert service.add(other_street, today=today)[1] == []  # another street has its own two
 
+    # The festival ended on 11/3: filed in March, its 実績報告 is overdue already (warned too).
+    late = ["subsidy.applied_after_activity", "subsidy.report_already_overdue"]
     third = _street(world, 2, date(2027, 3, 31), 900_000)
     assert [w.code for w in service.preview(third, today=today).warnings] == [
-        "subsidy.over_yearly_limit"
+        "subsidy.over_yearly_limit",
+        *late,
     ]
     next_year = replace(third, applied_on=date(2027, 4, 1))
-    assert service.preview(next_year, today=today).warnings == []
+    assert [w.code for w in service.preview(next_year, today=today).warnings] == late
 
     third_id, warnings = service.add(third, today=today)  # a warning never blocks
-    assert [w.code for w in warnings] == ["subsidy.over_yearly_limit"]
+    assert [w.code for w in warnings] == ["subsidy.over_yearly_limit", *late]
     assert service.get(third_id).fiscal_year == 2026
     with db.read() as session:
         entry = session.scalars(
@@ -225,7 +228,38 @@ def test_a_third_street_event_in_one_fiscal_year_is_warned_but_not_across_4_1(
     # A withdrawn application no longer counts: editing the third one now raises no warning.
     _step(service, second, StepName.WITHDRAW, date(2026, 7, 1), reason="中止")
     version = service.get(third_id).version
-    assert service.update(third_id, version, third, today=today)[1] == []
+    assert [w.code for w in service.update(third_id, version, third, today=today)[1]] == late
+
+
+def test_an_application_filed_after_its_activity_is_warned_and_an_overdue_report_too(
+    db: Database, service: SubsidyService, world: SubsidyWorld
+) -> None:
+    # Filed 3 days after the show: the report (due 30 days after it) is still ahead.
+    after = _trade_show(world, applied_on=date(2026, 11, 2), activity_ends_on=date(2026, 10, 30))
+    assert [w.code for w in service.preview(after, today=TODAY).warnings] == [
+        "subsidy.applied_after_activity"
+    ]
+    # Filed a month after: due 11/29, so the 実績報告 is overdue on the day of the application.
+    late = replace(after, applied_on=date(2026, 11, 30))
+    app_id, warnings = service.add(late, today=TODAY)  # warned, never blocked
+    assert [(w.field, w.code) for w in warnings] == [
+        ("applied_on", "subsidy.applied_after_activity"),
+        ("activity_ends_on", "subsidy.report_already_overdue"),
+    ]
+    with db.read() as session:
+        entry = session.scalars(
+            select(AuditLog.changes).where(
+                AuditLog.record_kind == "subsidy_application", AuditLog.record_id == app_id
+            )
+        ).one()
+    assert "subsidy.report_already_overdue" in entry
+    # The day the report is due is not yet overdue; before the end, nothing is said.
+    on_due_day = replace(after, applied_on=date(2026, 11, 29))
+    assert [w.code for w in service.preview(on_due_day, today=TODAY).warnings] == [
+        "subsidy.applied_after_activity"
+    ]
+    before = replace(after, applied_on=date(2026, 10, 1))
+    assert service.preview(before, today=TODAY).warnings == []
 
 
 def test_a_grant_above_the_computed_amount_is_refused_and_nothing_changes(

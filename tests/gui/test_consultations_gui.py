@@ -1,6 +1,7 @@
 """The consultant's day in the GUI: log a consultation by keyboard only, find it in the list,
 the business record and today's follow-ups, mark it done; drafts survive an accidental close."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -220,7 +221,7 @@ def test_consultation_model_passes_the_model_tester(
     for day in range(1, 8):
         service.add(
             ConsultationInput(
-                consulted_on=japan_today().replace(day=day),
+                consulted_on=japan_today() - timedelta(days=day),
                 channel_id=channel,
                 staff_id=admin.staff_id or 0,
                 prospect_name=f"相談者{day}",

@@ -3,6 +3,7 @@ figures with the decline shown live, 認定 with a number and its 30-day validit
 19.99 % refused, unreadable and negative figures kept with their errors, and a consultant who
 may only read."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -363,3 +364,70 @@ def test_the_business_record_lists_the_certification_and_opens_it(
     with qtbot.waitSignal(record.open_safety_net) as opened:
         record.timeline_table.cellDoubleClicked.emit(0, 1)
     assert opened.args == [cert_id]
+
+
+def test_the_decision_is_checked_before_it_is_confirmed(
+    qtbot, window: MainWindow, business_id: int, answers: list[str]
+) -> None:
+    service = window._services.safety_net
+    assert service is not None
+    applied_on = japan_today() - timedelta(days=5)
+    cert_id = service.add(
+        SafetyNetInput(business_id, SafetyNetKind.NO4, applied_on, 700_000, 1_000_000)
+    )
+    dialog = _dialog(qtbot, window, cert_id=cert_id)
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    commit_text(dialog.number_edit, "千代田区産SN第2026-011号")
+
+    # A 交付日 before the application is told as it is typed, and no question is asked.
+    _type(qtbot, dialog.issued_edit, (applied_on - timedelta(days=1)).isoformat())
+    assert dialog.error_texts() == {"issued_on": "認定日（決定日）が申請日より前です。"}
+    qtbot.mouseClick(dialog.certify_button, Qt.MouseButton.LeftButton)
+    assert answers == []
+    assert dialog.error_texts() == {"issued_on": "認定日（決定日）が申請日より前です。"}
+    assert dialog.focusWidget() is dialog.issued_edit
+    # A day in the future, or one that cannot be read, neither.
+    _type(qtbot, dialog.issued_edit, (japan_today() + timedelta(days=1)).isoformat())
+    qtbot.mouseClick(dialog.certify_button, Qt.MouseButton.LeftButton)
+    assert dialog.error_texts() == {"issued_on": "未来の日付は入力できません。"}
+    _type(qtbot, dialog.issued_edit, "2026-13-45")
+    qtbot.mouseClick(dialog.refuse_button, Qt.MouseButton.LeftButton)
+    assert dialog.error_texts()["issued_on"].startswith("日付として読み取れません")
+    assert answers == []
+    # Nor a 認定 without its number, or with one longer than the column holds.
+    _type(qtbot, dialog.issued_edit, applied_on.isoformat())
+    assert dialog.error_texts() == {}
+    dialog.number_edit.clear()
+    qtbot.mouseClick(dialog.certify_button, Qt.MouseButton.LeftButton)
+    assert dialog.error_texts() == {"certificate_number": "入力してください。"}
+    assert dialog.focusWidget() is dialog.number_edit
+    dialog.number_edit.setText("SN" * 16)
+    qtbot.mouseClick(dialog.certify_button, Qt.MouseButton.LeftButton)
+    assert dialog.error_texts() == {"certificate_number": "長すぎます。"}
+    assert answers == [] and service.get(cert_id).decision == SafetyNetDecision.PENDING
+
+    # Valid: only now is the (final) decision confirmed, and recorded.
+    dialog.number_edit.setText("千代田区産SN第2026-011号")
+    with qtbot.waitSignal(dialog.changed, timeout=3000):
+        qtbot.mouseClick(dialog.certify_button, Qt.MouseButton.LeftButton)
+    assert len(answers) == 1 and "取り消せません" in answers[0]
+    assert service.get(cert_id).issued_on == applied_on
+
+
+def test_a_rise_in_sales_is_said_as_a_rise_not_a_negative_decline(
+    qtbot, window: MainWindow, business_id: int
+) -> None:
+    dialog = _dialog(qtbot, window, business_id=business_id)
+    _type(qtbot, dialog.current_edit, "1200000")
+    _type(qtbot, dialog.previous_edit, "1000000")
+    text = dialog.result_label.text()
+    assert text.startswith("売上は 20% 増加（減少していません）") and "−" not in text
+    assert text.endswith("→ 基準に達していません（不認定）")
+
+    service = window._services.safety_net
+    assert service is not None
+    cert_id = _apply(service, business_id, 1_200_000, 1_000_000)
+    saved = _dialog(qtbot, window, cert_id=cert_id)
+    assert "売上は 20% 増加" in saved.below_label.text() and "−" not in saved.below_label.text()
+    assert "見込みを含む3か月は申請書で確認" in saved.kind_hint.text()  # no field promised

@@ -147,7 +147,7 @@ def test_a_street_event_and_its_subsidy_are_walked_to_payment(
     )
     assert dialog.title_edit.text() == "神田古本まつり前夜祭"  # named after the event
     assert "令和8年6月21日" in dialog.ends_edit.hint.text()  # an empty end: the event's
-    _type(qtbot, dialog.applied_edit, "2026-06-25")
+    _type(qtbot, dialog.applied_edit, "2026-06-15")  # before the event: no warning
     _type(qtbot, dialog.cost_edit, "1,200,000")
     qtbot.waitUntil(
         lambda: (
@@ -297,7 +297,7 @@ def test_warnings_are_shown_and_need_a_tick(qtbot, window: MainWindow, world: Su
     _type(qtbot, dialog.requested_edit, "600000")  # more than ⅚ of the cost
     qtbot.waitUntil(lambda: "計算した補助額を超えています" in dialog.warning_label.text())
     assert "申請回数の上限" in dialog.warning_label.text()
-    assert "事業の終了日" not in dialog.warning_label.text()  # the event's last day is used
+    assert "未入力" not in dialog.warning_label.text()  # the event's last day is used
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert "チェックを入れてください" in dialog.error_texts()["form"]
     assert subsidies.count(ApplicationQuery()) == 2
@@ -370,6 +370,18 @@ def test_overdue_reports_are_on_the_follow_up_panel_and_open_the_application(
     dialog = window.street_desk.last_dialog
     assert isinstance(dialog, SubsidyDialog) and dialog.application_id == application_id
     assert "日超過" in dialog.due_label.text()
+    dialog.reject()
+
+    # Enter opens the selected row too, like every other list (the dashboard's own list,
+    # which also answers Enter, stays where it was).
+    window.show_page(window.page_names.index("ダッシュボード"))
+    panel.table.selectRow(0)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    again = window.street_desk.last_dialog
+    assert again is not dialog and isinstance(again, SubsidyDialog)
+    assert again.application_id == application_id
+    again.reject()
 
     page = window.streets_page
     page.tabs.setCurrentIndex(2)
@@ -449,3 +461,48 @@ def test_closing_an_application_with_unsaved_changes_asks_first(
     dialog.reject()
 
     assert asked and dialog.isVisible() and dialog.title_edit.text() == "夏の夜市 2026"
+
+
+def test_a_new_application_starts_in_its_first_field_with_a_fitting_example(
+    qtbot, window: MainWindow, world: SubsidyWorld
+) -> None:
+    dialog = _dialog(qtbot, window)
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    assert dialog.focusWidget() is dialog.business_picker.edit  # not the tab bar
+    assert dialog.title_edit.placeholderText() == "例: 展示会出展（ギフトショー）"
+    dialog.street_radio.click()
+    assert dialog.title_edit.placeholderText() == "例: すずらんまつり 2026"
+    dialog.business_radio.click()
+    assert "展示会" in dialog.title_edit.placeholderText()
+
+    given = _dialog(qtbot, window, business_id=world.business_id)  # the applicant is fixed
+    with qtbot.waitActive(given):
+        given.activateWindow()
+    assert given.focusWidget() is given.program_combo
+
+
+def test_filing_after_the_activity_with_the_report_overdue_is_warned(
+    qtbot, window: MainWindow, world: SubsidyWorld
+) -> None:
+    subsidies = window._services.subsidies
+    assert subsidies is not None
+    dialog = _dialog(qtbot, window, business_id=world.business_id)
+    dialog.program_combo.setCurrentIndex(
+        dialog.program_combo.findText("中小企業販路拡大事業支援補助")
+    )
+    _type(qtbot, dialog.title_edit, "岩本町ハロウィン出店")
+    _type(qtbot, dialog.ends_edit, "2026-10-30")
+    _type(qtbot, dialog.applied_edit, "2026-11-30")  # the report was due 11/29
+    _type(qtbot, dialog.cost_edit, "150000")
+    qtbot.waitUntil(lambda: "をすでに過ぎています" in dialog.warning_label.text())
+    assert "申請日: 申請日が事業の終了日より後です。" in dialog.warning_label.text()
+    assert dialog.confirm_check.isVisible()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "チェックを入れてください" in dialog.error_texts()["form"]
+    assert subsidies.count(ApplicationQuery()) == 0
+
+    dialog.confirm_check.click()
+    with qtbot.waitSignal(dialog.changed, timeout=3000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert subsidies.count(ApplicationQuery()) == 1

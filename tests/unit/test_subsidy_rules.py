@@ -167,7 +167,7 @@ def _codes(found: list[FieldError]) -> set[tuple[str, str]]:
 
 
 def test_a_clean_application_has_its_amount_and_no_findings() -> None:
-    findings = check_application(_business(activity_ends_on=date(2026, 5, 31)), _facts(), TODAY)
+    findings = check_application(_business(activity_ends_on=date(2026, 6, 30)), _facts(), TODAY)
     assert findings.errors == [] and findings.warnings == []
     assert findings.computed_amount == 100_000
 
@@ -262,6 +262,50 @@ def test_no_terms_in_force_is_an_error() -> None:
 def test_a_program_with_a_report_period_warns_without_an_end_day() -> None:
     assert _codes(check_application(_business(), _facts(), TODAY).warnings) == {
         ("activity_ends_on", "subsidy.no_activity_end")
+    }
+
+
+@pytest.mark.parametrize(
+    ("applied_on", "expected"),
+    [
+        (date(2026, 10, 30), set()),  # on the last day of the activity
+        (date(2026, 10, 31), {("applied_on", "subsidy.applied_after_activity")}),
+        (date(2026, 11, 29), {("applied_on", "subsidy.applied_after_activity")}),  # due day
+        (
+            date(2026, 11, 30),  # 岩本町ハロウィン: ended 10/30, report due 30 days later
+            {
+                ("applied_on", "subsidy.applied_after_activity"),
+                ("activity_ends_on", "subsidy.report_already_overdue"),
+            },
+        ),
+    ],
+)
+def test_an_application_after_the_activity_is_warned_and_an_overdue_report_too(
+    applied_on: date, expected: set[tuple[str, str]]
+) -> None:
+    value = _business(applied_on=applied_on, activity_ends_on=date(2026, 10, 30))
+    findings = check_application(value, _facts(), TODAY)
+    assert findings.errors == [] and _codes(findings.warnings) == expected
+
+
+def test_the_event_end_counts_and_without_a_report_period_only_the_late_filing_is_warned() -> None:
+    value = ApplicationInput(
+        program_id=3, applied_on=TODAY, association_id=7, event_id=9, eligible_cost=1_000_000
+    )
+    facts = ApplicationFacts(
+        SubsidyTarget.STREET,
+        STREET_EVENTS,
+        event_starts_on=date(2026, 5, 16),
+        event_ends_on=date(2026, 5, 17),
+        event_association_id=7,
+    )
+    assert ("activity_ends_on", "subsidy.report_already_overdue") in _codes(
+        check_application(value, facts, TODAY).warnings
+    )
+    no_report = ApplicationFacts(SubsidyTarget.BUSINESS, DECARBONISE)
+    late = _business(applied_on=TODAY, activity_ends_on=date(2026, 5, 31))
+    assert _codes(check_application(late, no_report, TODAY).warnings) == {
+        ("applied_on", "subsidy.applied_after_activity")
     }
 
 

@@ -41,8 +41,9 @@ from consult_desk.domain.safety_net import (
     decline_rate,
     valid_until,
 )
+from consult_desk.domain.text import normalize
 from consult_desk.services.businesses import BusinessService
-from consult_desk.services.safety_net import SafetyNetService
+from consult_desk.services.safety_net import MAX_CERTIFICATE_NUMBER, SafetyNetService
 from consult_desk.ui.dialogs.loan_case_dialog import AmountEdit
 from consult_desk.ui.messages import error_text, label_for, text_for
 from consult_desk.ui.models.safety_net_table import format_percent, validity_text
@@ -61,7 +62,7 @@ PERIODS: dict[SafetyNetKind, tuple[str, str, str]] = {
     SafetyNetKind.NO4: (
         "最近1か月の売上高",
         "前年同月の売上高",
-        "最近1か月の売上高を前年同月と比べます（見込みを含む3か月も同じ基準で確認）。",
+        "最近1か月の売上高を前年同月と比べます（見込みを含む3か月は申請書で確認）。",
     ),
     SafetyNetKind.NO5: (
         "最近3か月の売上高",
@@ -71,7 +72,7 @@ PERIODS: dict[SafetyNetKind, tuple[str, str, str]] = {
     SafetyNetKind.CRISIS: (
         "最近1か月の売上高",
         "前年同月の売上高",
-        "最近1か月の売上高を前年同月と比べます（見込みを含む3か月も同じ基準で確認）。",
+        "最近1か月の売上高を前年同月と比べます（見込みを含む3か月は申請書で確認）。",
     ),
 }
 SALES_FIELDS = ("sales_current", "sales_previous")
@@ -107,9 +108,20 @@ def _beside(edit: QWidget, hint: QLabel) -> QWidget:
     return row
 
 
+def decline_text(rate: Decimal) -> str:
+    """「減少率 23.5%」, or for a rise 「売上は 20% 増加（減少していません）」."""
+    if rate < 0:
+        return f"売上は {format_percent(-rate)} 増加（減少していません）"
+    return f"減少率 {format_percent(rate)}"
+
+
 def result_text(kind: SafetyNetKind, rate: Decimal) -> str:
-    """「減少率 23.5%（基準 20% 以上）」 for a kind and a decline_rate()."""
-    return f"減少率 {format_percent(rate)}（基準 {format_percent(THRESHOLDS[kind])} 以上）"
+    """「減少率 23.5%（基準 20% 以上）」 for a kind and a decline_rate(); a rise is said as such:
+    「売上は 20% 増加（減少していません）（基準 20% 以上の減少）」."""
+    threshold = format_percent(THRESHOLDS[kind])
+    if rate < 0:
+        return f"{decline_text(rate)}（基準 {threshold} 以上の減少）"
+    return f"{decline_text(rate)}（基準 {threshold} 以上）"
 
 
 class SafetyNetDialog(QDialog):
@@ -344,9 +356,9 @@ class SafetyNetDialog(QDialog):
                 ""
                 if row.qualifies
                 else self.tr(
-                    "減少率 {0} は {1} の基準（{2} 以上）に達していないため認定できません。"
+                    "{0} は {1} の基準（{2} 以上の減少）に達していないため認定できません。"
                     "不認定として記録してください。"
-                ).format(format_percent(row.decline_rate), row.kind.value, threshold),
+                ).format(decline_text(row.decline_rate), row.kind.value, threshold),
             )
             return
         if row.decision == SafetyNetDecision.CERTIFIED:
@@ -446,16 +458,29 @@ class SafetyNetDialog(QDialog):
         _set_error(self.errors["applied_on"], text_for(code) if code else "")
 
     def _show_issued(self, *_: object) -> None:
+        """The validity the 交付日 gives, and (while deciding) what is wrong with the day."""
         try:
             issued = parse_date(self.issued_edit.text())
         except ValueError:
             self.issued_hint.setText("")
+            shown = bool(self.issued_edit.text().strip()) and self.row is not None
+            _set_error(self.errors["issued_on"], text_for("date.format") if shown else "")
             return
         self.issued_hint.setText(
             self.tr("有効期限 {0} まで（交付日を含む{1}日間）").format(
                 format_date(valid_until(issued)), VALID_DAYS
             )
         )
+        code = self._issued_problem(issued)
+        _set_error(self.errors["issued_on"], text_for(code) if code else "")
+
+    def _issued_problem(self, issued_on: date) -> str:
+        """The code of what the service would refuse in a 交付日 (empty: none)."""
+        if issued_on > japan_today():
+            return "date.future"
+        if self.row is not None and issued_on < self.row.applied_on:
+            return "safety_net.issued_before_applied"
+        return ""
 
     def _sales(self) -> tuple[dict[str, int], dict[str, str]]:
         """The sales as typed, and the problems of each (with its code)."""
@@ -615,13 +640,26 @@ class SafetyNetDialog(QDialog):
 
     # --- the decision ---------------------------------------------------------------------
 
-    def _issued_on(self) -> date | None:
+    def decision_errors(self, certified: bool) -> tuple[date | None, str, list[FieldError]]:
+        """The 交付日 and 認定番号 as typed, and what the service would refuse in them."""
+        errors: list[FieldError] = []
+        issued_on: date | None = None
         try:
-            return parse_date(self.issued_edit.text())
+            issued_on = parse_date(self.issued_edit.text())
         except ValueError:
-            _set_error(self.errors["issued_on"], text_for("date.format"))
-            self.issued_edit.setFocus()
-            return None
+            errors.append(FieldError("issued_on", "date.format"))
+        else:
+            if code := self._issued_problem(issued_on):
+                errors.append(FieldError("issued_on", code))
+        number = normalize(self.number_edit.text()) if certified else ""
+        if certified:
+            if self.row is not None and not self.row.qualifies:
+                errors.append(FieldError("decision", "safety_net.below_threshold"))
+            if not number:
+                errors.append(FieldError("certificate_number", "required"))
+            elif len(number) > MAX_CERTIFICATE_NUMBER:
+                errors.append(FieldError("certificate_number", "too_long"))
+        return issued_on, number, errors
 
     def certify(self) -> None:
         self._decide(True)
@@ -636,13 +674,11 @@ class SafetyNetDialog(QDialog):
         for name in ("certificate_number", "issued_on"):
             _set_error(self.errors[name], "")
         _set_error(self.decision_error, "")
-        issued_on = self._issued_on()
-        if issued_on is None:
-            return
-        number = self.number_edit.text().strip() if certified else ""
-        if certified and not number:
-            _set_error(self.errors["certificate_number"], text_for("required"))
-            self.number_edit.setFocus()
+        # Everything the service would refuse is told first: the question (the decision is
+        # final) is asked only of a decision that can be recorded.
+        issued_on, number, errors = self.decision_errors(certified)
+        if errors or issued_on is None:
+            self._show_errors(errors, self.decision_error)
             return
         if certified:
             question = self.tr(

@@ -600,6 +600,7 @@ class SubsidyDialog(QDialog):
                 self._fill_events(event_id)
             select_data(self.staff_combo, principal.staff_id)
             self._apply_mode()
+            self._first_field().setFocus()  # not the tab bar
         self._loading = False
         self.check()
         self._initial = self._form_state()
@@ -718,10 +719,25 @@ class SubsidyDialog(QDialog):
         self.form.setRowVisible(self.rows["business_id"], not street)
         self.form.setRowVisible(self.rows["association_id"], street)
         self.form.setRowVisible(self.rows["event_id"], street)
+        self.title_edit.setPlaceholderText(
+            self.tr("例: すずらんまつり 2026")
+            if street
+            else self.tr("例: 展示会出展（ギフトショー）")
+        )
         if self.view is None:
             self._fill_programs(self.target(), include_inactive=False)
         if not self._loading:
             self._edited("program_id")
+
+    def _first_field(self) -> QWidget:
+        """The first field of a new application the user can change."""
+        business = self.target() is SubsidyTarget.BUSINESS
+        candidates: tuple[QWidget, ...] = (
+            self.business_picker if business else self.association_combo,
+            self.program_combo,
+            self.title_edit,
+        )
+        return next((w for w in candidates if w.isEnabled()), self.title_edit)
 
     def _fill_programs(self, target: SubsidyTarget, include_inactive: bool) -> None:
         current = self.program_combo.currentData()

@@ -9,6 +9,7 @@ from consult_desk.services.subsidies import SubsidyService
 from consult_desk.ui.models.paged_table import Index, PagedTableModel
 
 TITLES = ("申請日", "申請者", "対象", "補助金", "件名", "状態", "金額", "実績報告の期限")
+TITLE_COLUMN = 4
 AMOUNT_COLUMN = 6
 DUE_COLUMN = 7
 OVERDUE_TEXT = QBrush(QColor("#9b0018"))

@@ -49,7 +49,7 @@ from consult_desk.services.streets import StreetService
 from consult_desk.services.subsidies import SubsidyService
 from consult_desk.ui.messages import error_text, text_for
 from consult_desk.ui.models.street_tables import AssociationTableModel, SupportTableModel
-from consult_desk.ui.models.subsidy_table import SubsidyTableModel
+from consult_desk.ui.models.subsidy_table import DUE_COLUMN, TITLE_COLUMN, SubsidyTableModel
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 SEARCH_DELAY_MS = 250
@@ -58,7 +58,8 @@ SPENDING_ROWS = 8  # the summary shows this many programs (and the total) withou
 ERROR_STYLE = "color: #b00020;"
 ASSOCIATION_WIDTHS = (230, 104, 72, 190, 56, 176)
 SUPPORT_WIDTHS = (130, 250, 150, 330, 56)
-SUBSIDY_WIDTHS = (128, 170, 46, 200, 135, 70, 96)
+SUBSIDY_WIDTHS = (128, 165, 46, 175, 200, 64, 96)  # 件名 (4) stretches
+DUE_WIDTH = 195  # 「令和9年3月20日（あと109日）」
 # 進行中 (the default), すべて, then each state in the order an application moves.
 OPEN_STATES = frozenset(SubsidyState) - TERMINAL
 STATE_CHOICES: tuple[tuple[str, frozenset[SubsidyState]], ...] = (
@@ -356,6 +357,11 @@ class StreetsPage(QWidget):
         self.new_subsidy_button.clicked.connect(self.new_subsidy)
         self.open_subsidy_button = QPushButton(self.tr("開く（Enter）"))
         self.subsidy_table = make_table_view(self.subsidy_model, SUBSIDY_WIDTHS)
+        # 件名 takes the room left; 実績報告の期限 keeps the width its longest text needs.
+        subsidy_header = self.subsidy_table.horizontalHeader()
+        subsidy_header.setStretchLastSection(False)
+        subsidy_header.setSectionResizeMode(TITLE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.subsidy_table.setColumnWidth(DUE_COLUMN, DUE_WIDTH)
         self._connect_open(
             self.subsidy_table,
             self.open_subsidy_button,

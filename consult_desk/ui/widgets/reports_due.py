@@ -4,8 +4,8 @@ expert dispatches whose report has not arrived, the earliest due first."""
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -43,7 +43,8 @@ class ReportLine:
 
 
 class ReportsDuePanel(QGroupBox):
-    """Hidden while nothing is due; a double click opens the application or the dispatch."""
+    """Hidden while nothing is due; a double click or Enter opens the application or the
+    dispatch."""
 
     open_subsidy = Signal(int)
     open_dispatch = Signal(int)
@@ -62,7 +63,7 @@ class ReportsDuePanel(QGroupBox):
         note = QLabel(
             self.tr(
                 "期限を過ぎたもの・{0}日以内に期限が来るものです。"
-                "行をダブルクリックすると開きます。"
+                "行をダブルクリック（または選んで Enter）すると開きます。"
             ).format(REPORT_DUE_SOON_DAYS)
         )
         note.setStyleSheet("color: #555555;")
@@ -80,6 +81,9 @@ class ReportsDuePanel(QGroupBox):
         for column, width in enumerate((215, 84, 230, 230)):
             self.table.setColumnWidth(column, width)
         self.table.cellDoubleClicked.connect(self._open)
+        # Enter opens the selected row. Not a QShortcut: the dashboard's own list already
+        # binds Enter in this window, and two window shortcuts on one key fire neither.
+        self.table.installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addWidget(self.table)
@@ -146,6 +150,28 @@ class ReportsDuePanel(QGroupBox):
         header = table.horizontalHeader().height() or 26
         table.setFixedHeight(header + ROW_HEIGHT * max(visible, 1) + 4)
         self.setVisible(bool(self.lines))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() in (
+            QEvent.Type.ShortcutOverride,
+            QEvent.Type.KeyPress,
+        ):
+            assert isinstance(event, QKeyEvent)
+            enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if enter and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+                if event.type() == QEvent.Type.ShortcutOverride:
+                    event.accept()  # the key comes to the table, not to a window shortcut
+                else:
+                    self.open_selected()
+                return True
+        return super().eventFilter(watched, event)
+
+    def open_selected(self) -> None:
+        """Open the selected row (Enter)."""
+        rows = self.table.selectionModel().selectedRows()
+        row = rows[0].row() if rows else self.table.currentRow()
+        if 0 <= row < len(self.lines):
+            self._open(row)
 
     def _open(self, row: int, _column: int = 0) -> None:
         line = self.lines[row]

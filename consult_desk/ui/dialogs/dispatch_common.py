@@ -1,60 +1,19 @@
-"""Form pieces of the 専門家派遣 windows: an error label under each field, typed dates with their
-和暦 reading, yen typed as people type them (「1万1,550」, full-width), the expert choice."""
+"""Form pieces of the 専門家派遣 windows: typed dates with their 和暦 reading, yen typed as
+people type them (「1万1,550」, full-width), the expert choice. The general ones (error labels,
+hints, styles) live in ``ui.widgets.inline_fields``."""
 
 from datetime import date
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QPlainTextEdit,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
 
 from consult_desk.domain.dispatch import ExpertRow, read_yen
 from consult_desk.domain.errors import FieldError
 from consult_desk.domain.fiscal import format_date, format_yen, parse_date
 from consult_desk.ui.models.dispatch_tables import registration_state
+from consult_desk.ui.widgets.inline_fields import hint, select_data
 
-ERROR_STYLE = "color: #b00020;"
-WARNING_STYLE = "color: #8a5300; background: #fff4dc; padding: 4px;"
-HINT_STYLE = "color: #555555;"
-STATE_STYLE = "color: #ffffff; background: #1f3a5f; padding: 2px 8px; font-weight: bold;"
-OVERDUE_STYLE = "color: #ffffff; background: #b00020; padding: 2px 6px; font-weight: bold;"
 USAGE_STYLE = "color: #1f3a5f; font-weight: bold;"
 USAGE_FULL_STYLE = "color: #b00020; font-weight: bold;"
-PRIMARY_STYLE = "QPushButton { font-weight: bold; }"
-PREVIEW_DELAY_MS = 250
-NONE = "—"
-
-
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def set_error(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-def hint(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet(HINT_STYLE)
-    label.setWordWrap(True)
-    return label
-
-
-def plain(height: int = 60) -> QPlainTextEdit:
-    edit = QPlainTextEdit()
-    edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
-    edit.setFixedHeight(height)
-    return edit
 
 
 def row(*widgets: QWidget, stretch: tuple[int, ...] = ()) -> QWidget:
@@ -65,27 +24,6 @@ def row(*widgets: QWidget, stretch: tuple[int, ...] = ()) -> QWidget:
     for index, widget in enumerate(widgets):
         layout.addWidget(widget, stretch[index] if index < len(stretch) else 0)
     return box
-
-
-def select_data(combo: QComboBox, value: object) -> bool:
-    """Select the item holding ``value`` (None: the empty choice); False when there is none."""
-    if value is None:
-        index = next((i for i in range(combo.count()) if combo.itemData(i) is None), -1)
-    else:
-        index = combo.findData(value)
-    if index >= 0:
-        combo.setCurrentIndex(index)
-    return index >= 0
-
-
-def discard_ok(parent: QWidget) -> bool:
-    answer = QMessageBox.question(
-        parent,
-        parent.windowTitle(),
-        parent.tr("入力した内容は記録されていません。破棄して閉じますか？"),
-        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-    )
-    return answer == QMessageBox.StandardButton.Discard
 
 
 class DateEdit(QLineEdit):

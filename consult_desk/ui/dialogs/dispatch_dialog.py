@@ -11,13 +11,10 @@ window can reload under them when someone else changed the dispatch meanwhile.
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
@@ -67,30 +64,32 @@ from consult_desk.services.dispatch import DispatchService
 from consult_desk.services.experts import ExpertService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.dialogs.dispatch_common import (
-    HINT_STYLE,
-    OVERDUE_STYLE,
-    PREVIEW_DELAY_MS,
-    PRIMARY_STYLE,
-    STATE_STYLE,
     USAGE_FULL_STYLE,
     USAGE_STYLE,
-    WARNING_STYLE,
     DateEdit,
     YenEdit,
-    discard_ok,
-    error_label,
     fill_experts,
-    hint,
-    plain,
-    select_data,
-    set_error,
 )
 from consult_desk.ui.dialogs.visit_dialog import VisitDialog
 from consult_desk.ui.messages import error_text, label_for, text_for
 from consult_desk.ui.models.dispatch_tables import visits_text
 from consult_desk.ui.widgets.business_picker import BusinessPicker
+from consult_desk.ui.widgets.inline_fields import (
+    HINT_STYLE,
+    NONE,
+    OVERDUE_STYLE,
+    PRIMARY_STYLE,
+    STATE_STYLE,
+    GuardedDialog,
+    error_label,
+    hint,
+    plain,
+    select_data,
+    set_error,
+)
+from consult_desk.ui.widgets.step_form import CheckedForm
+from consult_desk.ui.widgets.tables import make_table_widget
 
-NONE = "—"
 # The label of each step's date box, by the dispatch column the date goes to.
 DATE_LABELS: dict[str | None, str] = {
     None: "手続きの日",
@@ -110,10 +109,10 @@ VISIT_COLUMNS = ("回", "訪問日", "時間", "場所", "専門家", "相談内
 # --- the step form ------------------------------------------------------------------------
 
 
-class DispatchStepForm(QDialog):
-    """One step of the dispatch: exactly its fields, the date first, live checks below each."""
+class DispatchStepForm(CheckedForm):
+    """One step of the dispatch: exactly its fields, the date first, live checks below each.
 
-    conflict = Signal()  # the dispatch changed meanwhile: the window reloads and tells
+    ``conflict``: the dispatch changed meanwhile; the window reloads and tells."""
 
     def __init__(
         self,
@@ -123,18 +122,12 @@ class DispatchStepForm(QDialog):
         step: Step,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__("記録する", parent)
         self._dispatch = dispatch
         self._experts = experts
         self.view = view
         self.step = step
         self.version: int | None = None
-        self.warnings: list[FieldError] = []
-        self.inputs: dict[str, QWidget] = {}
-        self.errors: dict[str, QLabel] = {}
-        self._touched: set[str] = set()
-        self._show_all = False
-        self._changed = False
         self._experts_on: date | None = None
         self._known: dict[int, ExpertRow] = {}
         self.setWindowTitle(f"{step.label} — {view.business_name}")
@@ -152,20 +145,6 @@ class DispatchStepForm(QDialog):
             self._add(form, name, label, shown, name in step.required)
             if text := self._hint_for(name):
                 form.addRow("", hint(text))
-        self.general_error = error_label()
-        self.warning_label = QLabel()
-        self.warning_label.setStyleSheet(WARNING_STYLE)
-        self.warning_label.setWordWrap(True)
-        self.warning_label.hide()
-        self.confirm_check = QCheckBox(self.tr("注意事項を確認したうえで記録します"))
-        self.confirm_check.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.tr("記録する"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(hint(self.tr("＊は必須です。")))
@@ -175,13 +154,7 @@ class DispatchStepForm(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(PREVIEW_DELAY_MS)
-        self._timer.timeout.connect(self.check)
-        self._watch(self.date_edit, "occurred_on")
-        for name, widget in self.inputs.items():
-            self._watch(widget, name)
+        self.watch_fields()
         self.check()
         next(iter(self.inputs.values()), self.date_edit).setFocus()
 
@@ -250,23 +223,6 @@ class DispatchStepForm(QDialog):
                 view.visits, format_yen(view.fee_total) or "0円"
             )
         return ""
-
-    def _watch(self, widget: QWidget, name: str) -> None:
-        def edited(*_: object) -> None:
-            self._touched.add(name)
-            self._changed = True
-            self._timer.start()
-
-        if isinstance(widget, QLineEdit):
-            widget.textEdited.connect(edited)
-            widget.textChanged.connect(lambda *_: self._timer.start())
-        elif isinstance(widget, QPlainTextEdit):
-            widget.textChanged.connect(edited)
-        elif isinstance(widget, QSpinBox):
-            widget.valueChanged.connect(edited)
-        elif isinstance(widget, QComboBox):
-            widget.activated.connect(edited)
-            widget.currentIndexChanged.connect(lambda *_: self._timer.start())
 
     # --- reading and checking -------------------------------------------------------------
 
@@ -339,92 +295,17 @@ class DispatchStepForm(QDialog):
         fill_experts(combo, choices, current, on, self.tr("（未定）"))
         self._experts_on = on
 
-    def _show(self, errors: dict[str, str], warnings: list[FieldError]) -> None:
-        general = []
-        for name, code in errors.items():
-            # Until the first attempt, "required" waits for the field to be touched; real
-            # rule violations (a date too early, an expired expert) show at once.
-            shown = self._show_all or name in self._touched or code != "required"
-            if name in self.errors:
-                set_error(self.errors[name], text_for(code) if shown else "")
-            elif shown:
-                general.append(
-                    text_for(code) if name == "step" else f"{label_for(name)}: {text_for(code)}"
-                )
-        for name, label in self.errors.items():
-            if name not in errors:
-                set_error(label, "")
-        set_error(self.general_error, "\n".join(general))
-        lines = [f"・{text_for(w.code)}" for w in warnings]
-        self.warning_label.setText(self.tr("注意:\n") + "\n".join(lines) if lines else "")
-        self.warning_label.setVisible(bool(lines))
-        self.confirm_check.setVisible(bool(lines))
+    def fields(self) -> dict[str, QWidget]:
+        return {"occurred_on": self.date_edit, **self.inputs}
 
-    def error_texts(self) -> dict[str, str]:
-        """The errors shown now, by field (for tests and for reading the form)."""
-        shown = {name: label.text() for name, label in self.errors.items() if label.text()}
-        if self.general_error.text():
-            shown["step"] = self.general_error.text()
-        return shown
-
-    def accept(self) -> None:
-        self._show_all = True
-        value, errors, warnings = self.check()
-        if errors:
-            self._focus_error(errors)
-            return
-        if warnings and not self.confirm_check.isChecked():
-            set_error(
-                self.general_error,
-                self.tr(
-                    "注意事項を確認し、「確認したうえで記録します」にチェックを入れてください。"
-                ),
-            )
-            self.confirm_check.setFocus()
-            return
-        try:
-            self.version, self.warnings = self._dispatch.advance(
-                self.view.id, self.view.version, value
-            )
-        except ValidationError as error:
-            found = {e.field: e.code for e in error.errors}
-            self._show(found, warnings)
-            self._focus_error(found)
-            return
-        except Conflict:
-            self.conflict.emit()
-            return
-        except DomainError as error:
-            set_error(self.general_error, error_text(error))
-            return
-        self._changed = False
-        super().accept()
-
-    def _focus_error(self, errors: dict[str, str]) -> None:
-        if "occurred_on" in errors:
-            self.date_edit.setFocus()
-            return
-        for name, widget in self.inputs.items():
-            if name in errors:
-                widget.setFocus()
-                return
-
-    def reject(self) -> None:
-        if self._changed and not discard_ok(self):
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._changed and not discard_ok(self):
-            event.ignore()
-            return
-        super().closeEvent(event)
+    def submit(self, value: StepInput) -> None:
+        self.version, self.warnings = self._dispatch.advance(self.view.id, self.view.version, value)
 
 
 # --- the dispatch window ------------------------------------------------------------------
 
 
-class DispatchDialog(QDialog):
+class DispatchDialog(GuardedDialog):
     """A new dispatch (申請) or an existing one with its steps, visits and history.
 
     - ``changed`` carries the dispatch id after anything was saved (application, step, visit),
@@ -549,18 +430,7 @@ class DispatchDialog(QDialog):
     # --- layout ---------------------------------------------------------------------------
 
     def _table(self, titles: tuple[str, ...], widths: tuple[int, ...]) -> QTableWidget:
-        table = QTableWidget(0, len(titles))
-        table.setHorizontalHeaderLabels([self.tr(t) for t in titles])
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setWordWrap(False)
-        table.verticalHeader().hide()
-        table.verticalHeader().setDefaultSectionSize(24)
-        table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate(widths):
-            table.setColumnWidth(column, width)
-        return table
+        return make_table_widget([self.tr(t) for t in titles], widths, row_height=24)
 
     def _card_row(
         self, form: QFormLayout, name: str, widget: QWidget, required: bool, label: str = ""
@@ -1227,34 +1097,9 @@ class DispatchDialog(QDialog):
     def has_changes(self) -> bool:
         return self._changed
 
-    def reject(self) -> None:
-        if self._changed and not self._confirm_close():
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._changed and not self._confirm_close():
-            event.ignore()
-            return
-        super().closeEvent(event)
-
-    def _confirm_close(self) -> bool:
+    def may_close(self) -> bool:
         """True when the window may close: saved, or the user chose to discard."""
-        answer = QMessageBox.question(
-            self,
-            self.windowTitle(),
-            self.tr("申請内容の変更を保存しますか？"),
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            self.save()
-            return not self._changed
-        if answer == QMessageBox.StandardButton.Discard:
-            self._changed = False
-            return True
-        return False
+        return self.ask_save_or_discard(self.tr("申請内容の変更を保存しますか？"), self.save)
 
 
 def _rows(table: QTableWidget) -> list[list[str]]:

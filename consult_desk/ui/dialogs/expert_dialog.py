@@ -5,10 +5,9 @@ has the last word. Administrators edit; everyone else reads."""
 from datetime import date
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -28,19 +27,17 @@ from consult_desk.domain.fiscal import format_date, japan_today
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.text import normalize
 from consult_desk.services.experts import ExpertService
-from consult_desk.ui.dialogs.dispatch_common import (
+from consult_desk.ui.dialogs.dispatch_common import DateEdit, YenEdit, row
+from consult_desk.ui.messages import error_text, text_for
+from consult_desk.ui.models.dispatch_tables import registration_state
+from consult_desk.ui.widgets.inline_fields import (
     OVERDUE_STYLE,
-    DateEdit,
-    YenEdit,
-    discard_ok,
+    GuardedDialog,
     error_label,
     hint,
     plain,
-    row,
     set_error,
 )
-from consult_desk.ui.messages import error_text, text_for
-from consult_desk.ui.models.dispatch_tables import registration_state
 
 # The expert's own words for the fields (the shared table says 事業者名 for "name").
 LABELS = {
@@ -58,7 +55,7 @@ LABELS = {
 REQUIRED = frozenset({"name", "registered_from"})
 
 
-class ExpertDialog(QDialog):
+class ExpertDialog(GuardedDialog):
     """A new expert or a registered one; ``saved`` carries the id after a save."""
 
     saved = Signal(int)
@@ -379,14 +376,3 @@ class ExpertDialog(QDialog):
 
     def has_changes(self) -> bool:
         return self._changed
-
-    def reject(self) -> None:
-        if self._changed and not discard_ok(self):
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._changed and not discard_ok(self):
-            event.ignore()
-            return
-        super().closeEvent(event)

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -70,15 +70,22 @@ from consult_desk.services.loans import LoanCaseView, LoanService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.messages import error_text, label_for, text_for
 from consult_desk.ui.widgets.business_picker import BusinessPicker
+from consult_desk.ui.widgets.inline_fields import (
+    HINT_STYLE,
+    NONE,
+    OVERDUE_STYLE,
+    PRIMARY_STYLE,
+    STATE_STYLE,
+    WARNING_STYLE,
+    GuardedDialog,
+    error_label,
+    hint,
+    plain,
+    select_data,
+    set_error,
+)
+from consult_desk.ui.widgets.step_form import CheckedForm
 
-ERROR_STYLE = "color: #b00020;"
-WARNING_STYLE = "color: #8a5300; background: #fff4dc; padding: 4px;"
-HINT_STYLE = "color: #555555;"
-OVERDUE_STYLE = "color: #ffffff; background: #b00020; padding: 2px 6px; font-weight: bold;"
-STATE_STYLE = "color: #ffffff; background: #1f3a5f; padding: 2px 8px; font-weight: bold;"
-PRIMARY_STYLE = "QPushButton { font-weight: bold; }"
-PREVIEW_DELAY_MS = 250
-NONE = "—"
 AMOUNT_FIELDS = frozenset(
     {"requested_amount", "referral_amount", "approved_amount", "guarantee_fee", "executed_amount"}
 )
@@ -119,47 +126,6 @@ KIND_TITLES = {
 }
 
 
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _set_error(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-def _hint(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet(HINT_STYLE)
-    label.setWordWrap(True)
-    return label
-
-
-def _plain(height: int = 60) -> QPlainTextEdit:
-    edit = QPlainTextEdit()
-    edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
-    edit.setFixedHeight(height)
-    return edit
-
-
-def _select(combo: QComboBox, value: object, fallback_text: str = "") -> None:
-    """Select the item holding ``value``; a record no longer offered (an inactive bank) is
-    added so the form still shows what the case holds."""
-    if value is None:  # findData cannot look for an empty value
-        index = next((i for i in range(combo.count()) if combo.itemData(i) is None), -1)
-    else:
-        index = combo.findData(value)
-    if index < 0 and value is not None and fallback_text:
-        combo.addItem(fallback_text, value)
-        index = combo.count() - 1
-    if index >= 0:
-        combo.setCurrentIndex(index)
-
-
 def _yen(amount: int | None, visible: bool = True) -> str:
     if not visible:
         return MASK
@@ -192,14 +158,14 @@ class AmountEdit(QLineEdit):
 
 
 def _amount_row(edit: AmountEdit) -> tuple[QWidget, QLabel]:
-    hint = _hint(edit.reading())
-    edit.textChanged.connect(lambda _t: hint.setText(edit.reading()))
+    reading = hint(edit.reading())
+    edit.textChanged.connect(lambda _t: reading.setText(edit.reading()))
     row = QWidget()
     layout = QHBoxLayout(row)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.addWidget(edit, 1)
-    layout.addWidget(hint, 1)
-    return row, hint
+    layout.addWidget(reading, 1)
+    return row, reading
 
 
 def _bank_combos(banks: list[BankInfo]) -> tuple[QComboBox, QComboBox]:
@@ -216,7 +182,7 @@ def _bank_combos(banks: list[BankInfo]) -> tuple[QComboBox, QComboBox]:
         bank = next((b for b in banks if b.id == bank_combo.currentData()), None)
         for branch in bank.branches if bank else ():
             branch_combo.addItem(branch.name, branch.id)
-        _select(branch_combo, current)
+        select_data(branch_combo, current)
 
     bank_combo.currentIndexChanged.connect(fill_branches)
     fill_branches()
@@ -226,10 +192,13 @@ def _bank_combos(banks: list[BankInfo]) -> tuple[QComboBox, QComboBox]:
 # --- the step form ------------------------------------------------------------------------
 
 
-class StepForm(QDialog):
-    """One step of the case: exactly its fields, the date first, live checks below each."""
+class StepForm(CheckedForm):
+    """One step of the case: exactly its fields, the date first, live checks below each.
 
-    conflict = Signal()  # the case changed meanwhile: the case window reloads and tells
+    ``conflict``: the case changed meanwhile; the case window reloads and tells."""
+
+    # A branch list refilled for another bank counts as the user's change.
+    COMBO_CHANGE_IS_EDIT = True
 
     def __init__(
         self,
@@ -240,24 +209,18 @@ class StepForm(QDialog):
         terms: TermsInfo | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__("記録する", parent)
         self._loans = loans
         self.case = case
         self.step = step
         self.version: int | None = None
-        self.warnings: list[FieldError] = []
-        self.inputs: dict[str, QWidget] = {}
-        self.errors: dict[str, QLabel] = {}
-        self._touched: set[str] = set()
-        self._show_all = False
-        self._changed = False
         self.setWindowTitle(f"{step.label} — {case.business_name}")
         self.setMinimumWidth(560)
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.date_edit = QLineEdit(japan_today().isoformat())
-        self.date_hint = _hint()
+        self.date_hint = hint()
         date_row = QWidget()
         date_layout = QHBoxLayout(date_row)
         date_layout.setContentsMargins(0, 0, 0, 0)
@@ -268,7 +231,7 @@ class StepForm(QDialog):
             earliest = earliest_referral(case.received_on)
             form.addRow(
                 "",
-                _hint(
+                hint(
                     self.tr("交付できるのは {0} 以降です（受付日 {1} から3営業日後）。").format(
                         format_date(earliest), format_date(case.received_on)
                     )
@@ -285,8 +248,8 @@ class StepForm(QDialog):
                 continue
             widget, row = self._widget(name, banks)
             self._add(form, name, label_for(name), row, widget, required)
-            if hint := self._hint_for(name, terms):
-                form.addRow("", _hint(hint))
+            if text := self._hint_for(name, terms):
+                form.addRow("", hint(text))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         if checks:
@@ -295,34 +258,14 @@ class StepForm(QDialog):
             for check in checks:
                 box_layout.addWidget(check)
             layout.addWidget(box)
-        self.general_error = _error_label()
-        self.warning_label = QLabel()
-        self.warning_label.setStyleSheet(WARNING_STYLE)
-        self.warning_label.setWordWrap(True)
-        self.warning_label.hide()
-        self.confirm_check = QCheckBox(self.tr("注意事項を確認したうえで記録します"))
-        self.confirm_check.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.tr("記録する"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(_hint(self.tr("＊は必須です。")))
+        layout.addWidget(hint(self.tr("＊は必須です。")))
         layout.addWidget(self.general_error)
         layout.addWidget(self.warning_label)
         layout.addWidget(self.confirm_check)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(PREVIEW_DELAY_MS)
-        self._timer.timeout.connect(self.check)
-        self._watch(self.date_edit, "occurred_on")
-        for name, widget in self.inputs.items():
-            self._watch(widget, name)
+        self.watch_fields()
         self.check()
         first = next(
             (w for n, w in self.inputs.items() if n not in ELIGIBILITY_FIELDS), self.date_edit
@@ -345,7 +288,7 @@ class StepForm(QDialog):
         box_layout.setContentsMargins(0, 0, 0, 0)
         box_layout.setSpacing(1)
         box_layout.addWidget(row)
-        self.errors[name] = _error_label()
+        self.errors[name] = error_label()
         box_layout.addWidget(self.errors[name])
         form.addRow(label + (" ＊" if required else ""), box)
         if name != "occurred_on":
@@ -382,8 +325,8 @@ class StepForm(QDialog):
             return edit, row
         if name == "bank_id":
             self._bank_combo, self._branch_combo = _bank_combos(banks)
-            _select(self._bank_combo, case.bank_id, case.bank_name)
-            _select(self._branch_combo, case.branch_id, case.branch_name)
+            select_data(self._bank_combo, case.bank_id, case.bank_name)
+            select_data(self._branch_combo, case.branch_id, case.branch_name)
             return self._bank_combo, self._bank_combo
         if name == "branch_id":
             return self._branch_combo, self._branch_combo
@@ -392,8 +335,8 @@ class StepForm(QDialog):
             edit.setPlaceholderText(self.tr("例: 2026-12-05 / R8.12.5"))
             return edit, edit
         if name == "reason":
-            plain = _plain()
-            return plain, plain
+            reason = plain()
+            return reason, reason
         text = {"interviewer": case.interviewer, "receipt_number": case.receipt_number}
         edit = QLineEdit(text.get(name, ""))
         return edit, edit
@@ -418,24 +361,6 @@ class StepForm(QDialog):
                 format_rate(case.subsidy_rate)
             )
         return ""
-
-    def _watch(self, widget: QWidget, name: str) -> None:
-        def edited(*_: object) -> None:
-            self._touched.add(name)
-            self._changed = True
-            self._timer.start()
-
-        if isinstance(widget, QLineEdit):
-            widget.textEdited.connect(edited)
-            widget.textChanged.connect(lambda *_: self._timer.start())
-        elif isinstance(widget, QPlainTextEdit):
-            widget.textChanged.connect(edited)
-        elif isinstance(widget, QSpinBox):
-            widget.valueChanged.connect(edited)
-        elif isinstance(widget, QComboBox):
-            widget.currentIndexChanged.connect(edited)
-        elif isinstance(widget, QCheckBox):
-            widget.toggled.connect(edited)
 
     # --- reading and checking -------------------------------------------------------------
 
@@ -495,100 +420,18 @@ class StepForm(QDialog):
         self._show(errors, warnings)
         return value, errors, warnings
 
-    def _show(self, errors: dict[str, str], warnings: list[FieldError]) -> None:
-        general = []
-        for name, code in errors.items():
-            # Until the first attempt, "required" waits for the field to be touched; real
-            # rule violations (a date too early, an amount over the limit) show at once.
-            shown = self._show_all or name in self._touched or code != "required"
-            if name in self.errors:
-                _set_error(self.errors[name], text_for(code) if shown else "")
-            elif shown:
-                general.append(
-                    text_for(code) if name == "step" else f"{label_for(name)}: {text_for(code)}"
-                )
-        for name, label in self.errors.items():
-            if name not in errors:
-                _set_error(label, "")
-        _set_error(self.general_error, "\n".join(general))
-        lines = [f"・{label_for(w.field)}: {text_for(w.code)}" for w in warnings]
-        self.warning_label.setText(self.tr("注意:\n") + "\n".join(lines) if lines else "")
-        self.warning_label.setVisible(bool(lines))
-        self.confirm_check.setVisible(bool(lines))
+    def fields(self) -> dict[str, QWidget]:
+        return {"occurred_on": self.date_edit, **self.inputs}
 
-    def error_texts(self) -> dict[str, str]:
-        """The errors shown now, by field (for tests and for reading the form)."""
-        shown = {name: label.text() for name, label in self.errors.items() if label.text()}
-        if self.general_error.text():
-            shown["step"] = self.general_error.text()
-        return shown
+    def is_conflict(self, errors: dict[str, str]) -> bool:
+        # The form was opened for a step the case allowed: someone moved it meanwhile.
+        return errors.get("step") == "loan.step_not_allowed"
 
-    def accept(self) -> None:
-        self._show_all = True
-        value, errors, warnings = self.check()
-        if errors.get("step") == "loan.step_not_allowed":
-            # The form was opened for a step the case allowed: someone moved it meanwhile.
-            self.conflict.emit()
-            return
-        if errors:
-            self._focus_error(errors)
-            return
-        if warnings and not self.confirm_check.isChecked():
-            _set_error(
-                self.general_error,
-                self.tr(
-                    "注意事項を確認し、「確認したうえで記録します」にチェックを入れてください。"
-                ),
-            )
-            self.confirm_check.setFocus()
-            return
-        try:
-            self.version, self.warnings = self._loans.advance(
-                self.case.id, self.case.version, value
-            )
-        except ValidationError as error:
-            found = {e.field: e.code for e in error.errors}
-            if found.get("step") == "loan.step_not_allowed":  # moved since the check above
-                self.conflict.emit()
-                return
-            self._show(found, warnings)
-            self._focus_error(found)
-            return
-        except Conflict:
-            self.conflict.emit()
-            return
-        except DomainError as error:
-            _set_error(self.general_error, error_text(error))
-            return
-        self._changed = False
-        super().accept()
+    def warning_line(self, warning: FieldError) -> str:
+        return f"・{label_for(warning.field)}: {text_for(warning.code)}"
 
-    def _focus_error(self, errors: dict[str, str]) -> None:
-        for name in ("occurred_on", *self.inputs):
-            if name in errors:
-                (self.date_edit if name == "occurred_on" else self.inputs[name]).setFocus()
-                return
-
-    def reject(self) -> None:
-        if self._changed and not _discard_ok(self):
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._changed and not _discard_ok(self):
-            event.ignore()
-            return
-        super().closeEvent(event)
-
-
-def _discard_ok(parent: QWidget) -> bool:
-    answer = QMessageBox.question(
-        parent,
-        parent.windowTitle(),
-        parent.tr("入力した内容は記録されていません。破棄して閉じますか？"),
-        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-    )
-    return answer == QMessageBox.StandardButton.Discard
+    def submit(self, value: StepInput) -> None:
+        self.version, self.warnings = self._loans.advance(self.case.id, self.case.version, value)
 
 
 # --- small forms: interview, prepayment, subsidy stop -------------------------------------
@@ -619,10 +462,10 @@ class NoteForm(QDialog):
             box_layout = QVBoxLayout(box)
             box_layout.setContentsMargins(0, 0, 0, 0)
             box_layout.addWidget(widget)
-            self.errors[name] = _error_label()
+            self.errors[name] = error_label()
             box_layout.addWidget(self.errors[name])
             form.addRow(label, box)
-        self.general_error = _error_label()
+        self.general_error = error_label()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -637,23 +480,23 @@ class NoteForm(QDialog):
 
     def accept(self) -> None:
         for label in (*self.errors.values(), self.general_error):
-            _set_error(label, "")
+            set_error(label, "")
         try:
             self.version = self._submit()
         except ValidationError as error:
             general = []
             for found in error.errors:
                 if found.field in self.errors:
-                    _set_error(self.errors[found.field], text_for(found.code))
+                    set_error(self.errors[found.field], text_for(found.code))
                 else:
                     general.append(text_for(found.code))
-            _set_error(self.general_error, "\n".join(general))
+            set_error(self.general_error, "\n".join(general))
             return
         except Conflict:
             self.conflict.emit()
             return
         except DomainError as error:
-            _set_error(self.general_error, error_text(error))
+            set_error(self.general_error, error_text(error))
             return
         super().accept()
 
@@ -676,7 +519,7 @@ def _date_value(edit: QLineEdit) -> date:
 # --- the case window ----------------------------------------------------------------------
 
 
-class LoanCaseDialog(QDialog):
+class LoanCaseDialog(GuardedDialog):
     """A new case (the 相談カード) or an existing one with its steps, history and schedule.
 
     - ``changed`` carries the case id after anything was saved (created, step, undo, note),
@@ -756,13 +599,13 @@ class LoanCaseDialog(QDialog):
         for program in self._programs:
             self.program_combo.addItem(program.name, program.id)
         self.received_edit = QLineEdit(japan_today().isoformat())
-        self.received_hint = _hint()
+        self.received_hint = hint()
         self.requested_edit = AmountEdit()
         self.limit_warning = QLabel()
         self.limit_warning.setStyleSheet(WARNING_STYLE)
         self.limit_warning.setWordWrap(True)
         self.limit_warning.hide()
-        self.purpose_edit = _plain(70)
+        self.purpose_edit = plain(70)
         self.purpose_edit.setPlaceholderText(self.tr("例: 運転資金（仕入）、厨房設備の入替え"))
         self.interviewer_edit = QLineEdit()
         self.interviewer_edit.setPlaceholderText(self.tr("例: 山田 一郎（中小企業診断士）"))
@@ -772,7 +615,7 @@ class LoanCaseDialog(QDialog):
         for member in reference.staff():
             self.officer_combo.addItem(member.name, member.id)
         self.card_errors: dict[str, QLabel] = {}
-        self.card_error = _error_label()
+        self.card_error = error_label()
         self.save_button = QPushButton(self.tr("相談カードを保存（Ctrl+S）"))
         self.save_button.clicked.connect(self.save)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
@@ -816,7 +659,7 @@ class LoanCaseDialog(QDialog):
             table.horizontalHeader().setStretchLastSection(True)
             for column, width in enumerate(widths):
                 table.setColumnWidth(column, width)
-        self.schedule_summary = _hint()
+        self.schedule_summary = hint()
         self.prepay_button = QPushButton(self.tr("繰上償還を記録…"))
         self.prepay_button.clicked.connect(self.record_prepayment)
         self.stop_button = QPushButton(self.tr("利子補給を停止…"))
@@ -845,7 +688,7 @@ class LoanCaseDialog(QDialog):
         box_layout.setContentsMargins(0, 0, 0, 0)
         box_layout.setSpacing(1)
         box_layout.addWidget(widget)
-        self.card_errors[name] = _error_label()
+        self.card_errors[name] = error_label()
         box_layout.addWidget(self.card_errors[name])
         form.addRow(label or label_for(name), box)
 
@@ -1024,7 +867,7 @@ class LoanCaseDialog(QDialog):
                     "branch_id": self.branch_combo,
                     "officer_id": self.officer_combo,
                 }[name]
-                _select(combo, value)
+                select_data(combo, value)
         self._loading = loading
         self._changed = bool(edited)
         return [
@@ -1036,7 +879,7 @@ class LoanCaseDialog(QDialog):
     def _fill_card(self, case: LoanCaseView) -> None:
         loading, self._loading = self._loading, True
         self.business_picker.show_business(case.business_id, case.business_name)
-        _select(self.program_combo, case.program_id, case.program_name)
+        select_data(self.program_combo, case.program_id, case.program_name)
         self.received_edit.setText(case.received_on.isoformat())
         if case.amounts_visible:
             amount = case.requested_amount
@@ -1045,8 +888,8 @@ class LoanCaseDialog(QDialog):
             self.requested_edit.setText(MASK)
         self.purpose_edit.setPlainText(case.purpose)
         self.interviewer_edit.setText(case.interviewer)
-        _select(self.bank_combo, case.bank_id, case.bank_name)
-        _select(self.branch_combo, case.branch_id, case.branch_name)
+        select_data(self.bank_combo, case.bank_id, case.bank_name)
+        select_data(self.branch_combo, case.branch_id, case.branch_name)
         self._select_officer(case.officer_id, case.officer_name)
         self._show_received_hint()
         self._loading = loading
@@ -1054,7 +897,7 @@ class LoanCaseDialog(QDialog):
         self._card_loaded = self._card_values()
 
     def _select_officer(self, staff_id: int | None, name: str = "") -> None:
-        _select(self.officer_combo, staff_id, name)
+        select_data(self.officer_combo, staff_id, name)
 
     def _apply_mode(self) -> None:
         """What may be changed depends on new/existing, the role and the state."""
@@ -1427,9 +1270,9 @@ class LoanCaseDialog(QDialog):
         try:
             self.requested_edit.amount()
         except ValueError:
-            _set_error(self.card_errors["requested_amount"], text_for("number.format"))
+            set_error(self.card_errors["requested_amount"], text_for("number.format"))
         else:
-            _set_error(self.card_errors["requested_amount"], "")
+            set_error(self.card_errors["requested_amount"], "")
 
     def _show_received_hint(self) -> None:
         """The date as read beside the field; when it cannot be read, the error below it
@@ -1438,9 +1281,9 @@ class LoanCaseDialog(QDialog):
             self.received_hint.setText(format_date(parse_date(self.received_edit.text())))
         except ValueError:
             self.received_hint.setText("")
-            _set_error(self.card_errors["received_on"], text_for("date.format"))
+            set_error(self.card_errors["received_on"], text_for("date.format"))
         else:
-            _set_error(self.card_errors["received_on"], "")
+            set_error(self.card_errors["received_on"], "")
         self._check_limit()
 
     def _terms(self, program_id: int, on: date) -> TermsInfo | None:
@@ -1517,13 +1360,13 @@ class LoanCaseDialog(QDialog):
     def _show_card_errors(self, errors: list[FieldError]) -> None:
         general = []
         for label in self.card_errors.values():
-            _set_error(label, "")
+            set_error(label, "")
         for found in errors:
             if found.field in self.card_errors:
-                _set_error(self.card_errors[found.field], text_for(found.code))
+                set_error(self.card_errors[found.field], text_for(found.code))
             else:
                 general.append(f"{label_for(found.field)}: {text_for(found.code)}")
-        _set_error(self.card_error, "\n".join(general))
+        set_error(self.card_error, "\n".join(general))
 
     def save(self) -> None:
         """Open the case, or save the corrected 相談カード."""
@@ -1542,7 +1385,7 @@ class LoanCaseDialog(QDialog):
             self._conflict(keep_card=True)
             return
         except DomainError as error:
-            _set_error(self.card_error, error_text(error))
+            set_error(self.card_error, error_text(error))
             return
         self._show_card_errors([])
         self._changed = False
@@ -1611,7 +1454,7 @@ class LoanCaseDialog(QDialog):
         clashes: list[str] = []
         if self.case_id is not None:
             clashes = self.reload(keep_card=keep_card)
-        _set_error(self.card_error, self._clash_text(clashes) if clashes else "")
+        set_error(self.card_error, self._clash_text(clashes) if clashes else "")
         QMessageBox.warning(self, self.windowTitle(), self._conflict_text(clashes))
 
     def _conflict_text(self, clashes: list[str]) -> str:
@@ -1675,7 +1518,7 @@ class LoanCaseDialog(QDialog):
             return None
         on = QLineEdit(japan_today().isoformat())
         interviewer = QLineEdit(self.case.interviewer)
-        notes = _plain(90)
+        notes = plain(90)
         case_id = self.case.id
 
         def submit() -> int:
@@ -1723,7 +1566,7 @@ class LoanCaseDialog(QDialog):
         for value in SubsidyStopReason:
             reason.addItem(value.value, value)
         on = QLineEdit(japan_today().isoformat())
-        note = _plain(70)
+        note = plain(70)
         case_id = self.case.id
 
         def submit() -> int:
@@ -1751,31 +1594,6 @@ class LoanCaseDialog(QDialog):
     def has_changes(self) -> bool:
         return self._changed
 
-    def reject(self) -> None:
-        if self._changed and not self._confirm_close():
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._changed and not self._confirm_close():
-            event.ignore()
-            return
-        super().closeEvent(event)
-
-    def _confirm_close(self) -> bool:
+    def may_close(self) -> bool:
         """True when the window may close: saved, or the user chose to discard."""
-        answer = QMessageBox.question(
-            self,
-            self.windowTitle(),
-            self.tr("相談カードの変更を保存しますか？"),
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            self.save()
-            return not self._changed
-        if answer == QMessageBox.StandardButton.Discard:
-            self._changed = False
-            return True
-        return False
+        return self.ask_save_or_discard(self.tr("相談カードの変更を保存しますか？"), self.save)

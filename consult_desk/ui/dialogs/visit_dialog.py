@@ -12,12 +12,11 @@ was typed stays until it is saved or discarded.
 from dataclasses import replace
 from datetime import date, time
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -35,7 +34,7 @@ from consult_desk.domain.dispatch import (
     VisitRow,
     VisitSaved,
 )
-from consult_desk.domain.errors import Conflict, DomainError, FieldError, ValidationError
+from consult_desk.domain.errors import DomainError, FieldError
 from consult_desk.domain.fiscal import (
     fiscal_year,
     format_yen,
@@ -46,21 +45,20 @@ from consult_desk.domain.fiscal import (
 from consult_desk.services.dispatch import DispatchService
 from consult_desk.services.experts import ExpertService
 from consult_desk.ui.dialogs.dispatch_common import (
-    PREVIEW_DELAY_MS,
     USAGE_FULL_STYLE,
     USAGE_STYLE,
-    WARNING_STYLE,
     DateEdit,
     YenEdit,
-    discard_ok,
-    error_label,
     fill_experts,
+    row,
+)
+from consult_desk.ui.messages import label_for, text_for
+from consult_desk.ui.widgets.inline_fields import (
+    error_label,
     hint,
     plain,
-    row,
-    set_error,
 )
-from consult_desk.ui.messages import error_text, label_for, text_for
+from consult_desk.ui.widgets.step_form import CheckedForm
 
 # Codes that say "this visit cannot be recorded at all"; shown above the fields.
 GENERAL_FIELDS = ("status", "number")
@@ -70,14 +68,14 @@ def _time_text(value: time | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
-class VisitDialog(QDialog):
+class VisitDialog(CheckedForm):
     """A new visit (the next number) or a recorded one; ``saved`` holds the service's answer.
 
     ``conflict`` asks the dispatch window to reload; it then hands the form the fresh dispatch
     (``view``) and visit, and the user saves again with their input intact.
     """
 
-    conflict = Signal()
+    GENERAL_KEY = "general"
 
     def __init__(
         self,
@@ -89,19 +87,13 @@ class VisitDialog(QDialog):
         read_only: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__("記録する（Ctrl+S）", parent)
         self._dispatch = dispatch
         self._experts = experts
         self.view = view
         self.visit = visit
         self.read_only = read_only
         self.saved: VisitSaved | None = None
-        self.inputs: dict[str, QWidget] = {}
-        self.errors: dict[str, QLabel] = {}
-        self.warnings: list[FieldError] = []
-        self._touched: set[str] = set()
-        self._show_all = False
-        self._changed = False
         self._loading = True
         self._known: dict[int, ExpertRow] = {}
         self._experts_on: date | None = None
@@ -179,20 +171,6 @@ class VisitDialog(QDialog):
             "fee": self.fee_edit,
         }
 
-        self.general_error = error_label()
-        self.warning_label = QLabel()
-        self.warning_label.setStyleSheet(WARNING_STYLE)
-        self.warning_label.setWordWrap(True)
-        self.warning_label.hide()
-        self.confirm_check = QCheckBox(self.tr("注意事項を確認したうえで記録します"))
-        self.confirm_check.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.tr("記録する（Ctrl+S）"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Save, self, self.accept)
 
         layout = QVBoxLayout(self)
@@ -204,12 +182,7 @@ class VisitDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(PREVIEW_DELAY_MS)
-        self._timer.timeout.connect(self.check)
-        for name, widget in self.inputs.items():
-            self._watch(widget, name)
+        self.watch_fields()
         self._refresh_experts(start.visited_on)
         if read_only:
             self._make_read_only()
@@ -275,25 +248,6 @@ class VisitDialog(QDialog):
             box_layout.addWidget(self.errors[name])
         text = label or label_for(names[0])
         form.addRow(text + (" ＊" if required else ""), box)
-
-    def _watch(self, widget: QWidget, name: str) -> None:
-        def edited(*_: object) -> None:
-            if self._loading:
-                return
-            self._touched.add(name)
-            self._changed = True
-            self._timer.start()
-
-        if isinstance(widget, QLineEdit):
-            widget.textEdited.connect(edited)
-            widget.textChanged.connect(lambda *_: self._timer.start())
-        elif isinstance(widget, QPlainTextEdit):
-            widget.textChanged.connect(edited)
-        elif isinstance(widget, QComboBox):
-            widget.activated.connect(edited)
-            widget.currentIndexChanged.connect(lambda *_: self._timer.start())
-        elif isinstance(widget, QCheckBox):
-            widget.toggled.connect(edited)
 
     def _make_read_only(self) -> None:
         for widget in self.inputs.values():
@@ -455,87 +409,20 @@ class VisitDialog(QDialog):
         if not self.fee_edit.text().strip():
             self.fee_edit.hint.setText(text)
 
-    def _show(self, errors: dict[str, str], warnings: list[FieldError]) -> None:
-        general: list[str] = []
-        for name, code in errors.items():
-            # Until the first attempt, "required" waits for the field to be touched; real
-            # rule violations (before the decision, the cap reached) show at once.
-            shown = self._show_all or name in self._touched or code != "required"
-            if name in self.errors:
-                set_error(self.errors[name], text_for(code) if shown else "")
-            elif shown:
-                general.append(text_for(code))
-        for name, label in self.errors.items():
-            if name not in errors:
-                set_error(label, "")
-        set_error(self.general_error, "\n".join(dict.fromkeys(general)))
-        self.warnings = warnings
-        lines = [f"・{text_for(w.code)}" for w in warnings]
-        self.warning_label.setText(self.tr("注意:\n") + "\n".join(lines) if lines else "")
-        self.warning_label.setVisible(bool(lines))
-        self.confirm_check.setVisible(bool(lines) and not self.read_only)
+    def general_line(self, name: str, code: str) -> str:
+        return text_for(code)
 
-    def error_texts(self) -> dict[str, str]:
-        """The errors shown now, by field ("general" above the fields)."""
-        shown = {name: label.text() for name, label in self.errors.items() if label.text()}
-        if self.general_error.text():
-            shown["general"] = self.general_error.text()
-        return shown
+    def _show(self, errors: dict[str, str], warnings: list[FieldError]) -> None:
+        self.warnings = warnings
+        super()._show(errors, warnings)
 
     # --- saving and closing ---------------------------------------------------------------
 
-    def accept(self) -> None:
-        if self.read_only:
-            return
-        self._show_all = True
-        value, errors, warnings = self.check()
-        if errors:
-            self._focus_error(errors)
-            return
-        if warnings and not self.confirm_check.isChecked():
-            set_error(
-                self.general_error,
-                self.tr(
-                    "注意事項を確認し、「確認したうえで記録します」にチェックを入れてください。"
-                ),
-            )
-            self.confirm_check.setFocus()
-            return
-        try:
-            if self.visit is None:
-                self.saved = self._dispatch.add_visit(self.view.id, value)
-            else:
-                self.saved = self._dispatch.update_visit(self.visit.id, self.visit.version, value)
-        except ValidationError as error:
-            found = {e.field: e.code for e in error.errors}
-            self._show(found, warnings)
-            self._focus_error(found)
-            return
-        except Conflict:
-            self.conflict.emit()
-            return
-        except DomainError as error:
-            set_error(self.general_error, error_text(error))
-            return
-        self._changed = False
-        super().accept()
-
-    def _focus_error(self, errors: dict[str, str]) -> None:
-        for name, widget in self.inputs.items():
-            if name in errors:
-                widget.setFocus()
-                return
+    def submit(self, value: VisitInput) -> None:
+        if self.visit is None:
+            self.saved = self._dispatch.add_visit(self.view.id, value)
+        else:
+            self.saved = self._dispatch.update_visit(self.visit.id, self.visit.version, value)
 
     def has_changes(self) -> bool:
         return self._changed
-
-    def reject(self) -> None:
-        if self._changed and not discard_ok(self):
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._changed and not discard_ok(self):
-            event.ignore()
-            return
-        super().closeEvent(event)

@@ -4,7 +4,6 @@ roles only read (the controls are disabled, and the service would refuse anyway)
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -33,11 +32,13 @@ from consult_desk.domain.errors import Conflict, DomainError, ValidationError
 from consult_desk.domain.fiscal import fiscal_year, format_yen, japan_today, wareki_fiscal_year
 from consult_desk.domain.permissions import Action, Kind, Principal, Role
 from consult_desk.services.dispatch import REPORT_DUE_RANGE, DispatchService
-from consult_desk.ui.dialogs.dispatch_common import YenEdit, error_label, hint, set_error
+from consult_desk.ui.dialogs.dispatch_common import YenEdit
 from consult_desk.ui.messages import error_text, text_for
 from consult_desk.ui.pages.loan_master import NameDialog
+from consult_desk.ui.widgets.inline_fields import error_label, hint, set_error
+from consult_desk.ui.widgets.tables import make_table_widget, selected_row
 
-NONE = "—"
+ROW_HEIGHT = 24
 # The consultants who run dispatches and those who oversee them; the loan desk never picks a
 # dispatch program.
 DISPATCH_DESK_ROLES = frozenset({Role.CONSULTANT, Role.MANAGER, Role.ADMIN, Role.AUDITOR})
@@ -47,31 +48,11 @@ def shows_dispatch_master(principal: Principal) -> bool:
     return principal.can(Kind.MASTER, Action.READ) and bool(principal.roles & DISPATCH_DESK_ROLES)
 
 
-def _table(headers: list[str], widths: tuple[int, ...]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.horizontalHeader().setStretchLastSection(True)
-    for column, width in enumerate(widths):
-        table.setColumnWidth(column, width)
-    return table
-
-
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.setRowCount(len(rows))
     for row, values in enumerate(rows):
         for column, value in enumerate(values):
             table.setItem(row, column, QTableWidgetItem(value))
-
-
-def _selected(table: QTableWidget) -> int | None:
-    rows = table.selectionModel().selectedRows()
-    return rows[0].row() if rows else None
 
 
 class TermsDialog(QDialog):
@@ -213,10 +194,13 @@ class DispatchProgramsTab(QWidget):
         self._terms: list[TermsInfo] = []
         can_add = principal.can(Kind.MASTER, Action.CREATE)
         can_edit = principal.can(Kind.MASTER, Action.EDIT)
-        self.programs_table = _table([self.tr("派遣制度"), self.tr("状態")], (300,))
-        self.terms_table = _table(
+        self.programs_table = make_table_widget(
+            [self.tr("派遣制度"), self.tr("状態")], (300,), ROW_HEIGHT
+        )
+        self.terms_table = make_table_widget(
             [self.tr("年度"), self.tr("1事業者あたりの上限"), self.tr("1回あたりの謝金")],
             (150, 170),
+            ROW_HEIGHT,
         )
         self.add_program_button = QPushButton(self.tr("制度を追加…"))
         self.edit_program_button = QPushButton(self.tr("名称を変更…"))
@@ -300,11 +284,11 @@ class DispatchProgramsTab(QWidget):
         self.due_spin.setValue(self._service.report_due_days())
 
     def selected_program(self) -> ProgramInfo | None:
-        row = _selected(self.programs_table)
+        row = selected_row(self.programs_table)
         return self._programs[row] if row is not None and row < len(self._programs) else None
 
     def selected_terms(self) -> TermsInfo | None:
-        row = _selected(self.terms_table)
+        row = selected_row(self.terms_table)
         return self._terms[row] if row is not None and row < len(self._terms) else None
 
     def _program_selected(self) -> None:

@@ -5,17 +5,13 @@ days a loan case may wait in a state. Administrators edit; the other loan-desk r
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -24,16 +20,12 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from consult_desk.domain.errors import DomainError, ValidationError
+from consult_desk.domain.errors import DomainError
 from consult_desk.domain.fiscal import (
-    fiscal_year,
-    fiscal_year_range,
     format_date,
     format_yen,
     japan_today,
@@ -61,182 +53,29 @@ from consult_desk.services.settings import (
     LOAN_OVERDUE_RANGE,
     SettingsService,
 )
-from consult_desk.ui.messages import error_text, label_for, text_for
+from consult_desk.ui.widgets.inline_fields import NONE
+from consult_desk.ui.widgets.master_form import (
+    FormDialog,
+    TermsFormDialog,
+    fill_table,
+    next_terms_start,
+    short_hint,
+    warn,
+)
+from consult_desk.ui.widgets.tables import make_table_widget, selected_row
 
-ERROR_STYLE = "color: #b00020; font-size: 9pt;"
-HINT_STYLE = "color: #555555;"
 # The loan desk and those who oversee it; consultants never pick a fund or a bank.
 LOAN_DESK_ROLES = frozenset({Role.LOAN_OFFICER, Role.MANAGER, Role.ADMIN, Role.AUDITOR})
-NONE = "—"
 
 
 def shows_loan_master(principal: Principal) -> bool:
     return principal.can(Kind.MASTER, Action.READ) and bool(principal.roles & LOAN_DESK_ROLES)
 
 
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def _fill(
-    table: QTableWidget, rows: list[list[str]], bold_rows: frozenset[int] = frozenset()
-) -> None:
-    table.setRowCount(len(rows))
-    for row, values in enumerate(rows):
-        for column, value in enumerate(values):
-            item = QTableWidgetItem(value)
-            if row in bold_rows:
-                font = QFont(item.font())
-                font.setBold(True)
-                item.setFont(font)
-            table.setItem(row, column, item)
-    table.resizeColumnsToContents()
-
-
-def _selected_row(table: QTableWidget) -> int | None:
-    rows = table.selectionModel().selectedRows()
-    return rows[0].row() if rows else None
-
-
-def _warn(parent: QWidget, error: DomainError) -> None:
-    QMessageBox.warning(parent, "consult-desk", error_text(error))
-
-
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet(HINT_STYLE)
-    return label
-
-
 # --- form dialogs -------------------------------------------------------------------------
 
 
-class _FormDialog(QDialog):
-    """A form whose errors appear under each field; the service has the last word."""
-
-    saved = Signal(int)
-
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.error_labels: dict[str, QLabel] = {}
-        self.form = QFormLayout()
-        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        self._touched: set[str] = set()
-        self._show_all = False
-        # What the service refused in the last save; shown until the user changes something.
-        self._server_errors: dict[str, str] = {}
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.buttons)
-
-    def _row(self, name: str, *widgets: QWidget, label: str = "") -> None:
-        """One form row: the field (and anything beside it) with its error label beneath."""
-        error = QLabel()
-        error.setStyleSheet(ERROR_STYLE)
-        error.setWordWrap(True)
-        error.hide()
-        self.error_labels[name] = error
-        cell = QWidget()
-        column = QVBoxLayout(cell)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        line = QHBoxLayout()
-        for widget in widgets:
-            line.addWidget(widget)
-        line.addStretch(1)
-        column.addLayout(line)
-        column.addWidget(error)
-        cell.setFocusProxy(widgets[0])
-        self.form.addRow(label or label_for(name), cell)
-        if isinstance(widgets[0], QLineEdit):
-            edit = widgets[0]
-            edit.editingFinished.connect(lambda: self._finished(name))
-            edit.textEdited.connect(lambda _text: self._edited())
-
-    def field_error(self, name: str) -> str:
-        """The error shown at a field, "" when none is shown."""
-        label = self.error_labels[name]
-        return label.text() if not label.isHidden() else ""
-
-    def _edited(self) -> None:
-        self._server_errors = {}
-        self._revalidate()
-
-    def _finished(self, name: str) -> None:
-        self._touched.add(name)
-        self._reformat(name)
-        self._revalidate()
-
-    def _reformat(self, name: str) -> None:
-        """Show what was understood (5,000,000円, 1.6%, 令和8年4月1日)."""
-
-    def _client_errors(self) -> dict[str, str]:
-        raise NotImplementedError
-
-    def _revalidate(self) -> dict[str, str]:
-        found = self._client_errors()
-        for name, server_code in self._server_errors.items():
-            found.setdefault(name, server_code)
-        for name, label in self.error_labels.items():
-            shown = self._show_all or name in self._touched or name in self._server_errors
-            code = found.get(name) if shown else None
-            label.setText(text_for(code) if code else "")
-            label.setVisible(code is not None)
-        return found
-
-    def _focus_first_error(self) -> None:
-        for label in self.error_labels.values():
-            cell = label.parentWidget()
-            if not label.isHidden() and cell is not None:
-                cell.setFocus(Qt.FocusReason.OtherFocusReason)
-                return
-
-    def save(self) -> None:
-        for name in self.error_labels:
-            self._reformat(name)
-        self._show_all = True
-        self._server_errors = {}
-        if self._revalidate():
-            self._focus_first_error()
-            return
-        try:
-            record_id = self._submit()
-        except ValidationError as error:
-            self._server_errors = {}
-            for field_error in error.errors:
-                self._server_errors.setdefault(field_error.field, field_error.code)
-            self._revalidate()
-            unplaced = [e for e in error.errors if e.field not in self.error_labels]
-            if unplaced:
-                _warn(self, ValidationError(unplaced))
-            self._focus_first_error()
-            return
-        except DomainError as error:  # Conflict among them: the input stays for another try
-            _warn(self, error)
-            return
-        self.saved.emit(record_id)
-        self.accept()
-
-    def _submit(self) -> int:
-        raise NotImplementedError
-
-
-class ProgramDialog(_FormDialog):
+class ProgramDialog(FormDialog):
     """資金種別の追加・編集."""
 
     def __init__(
@@ -307,17 +146,10 @@ _TERMS_TEXT_FIELDS: dict[str, tuple[str, bool]] = {
 _PARSE_CODES = {"date": "date.format", "yen": "number.format", "int": "number.format"}
 
 
-def _next_terms_start(newest: TermsInfo | None, today: date) -> date:
-    """Where a new period most likely begins: after the newest one, else this 年度's 4月1日."""
-    if newest is None:
-        return fiscal_year_range(fiscal_year(today))[0]
-    if newest.valid_to is not None:
-        return newest.valid_to + timedelta(days=1)
-    return fiscal_year_range(fiscal_year(newest.valid_from) + 1)[0]
-
-
-class TermsDialog(_FormDialog):
+class TermsDialog(TermsFormDialog):
     """融資条件（適用期間ごと）の追加・編集; a new one starts as a copy of the newest."""
+
+    OVERLAP_CODE = "loan_terms.overlap"
 
     def __init__(
         self,
@@ -351,27 +183,27 @@ class TermsDialog(_FormDialog):
         e["guarantee_fee_subsidy_ratio"].setPlaceholderText(self.tr("空欄: 補助なし"))
         e["guarantee_fee_subsidy_cap"].setPlaceholderText(self.tr("空欄: 上限なし"))
         self._row("valid_from", e["valid_from"])
-        self._row("valid_to", e["valid_to"], _hint(self.tr("この日を含みます")))
+        self._row("valid_to", e["valid_to"], short_hint(self.tr("この日を含みます")))
         self._row("limit_amount", e["limit_amount"])
-        self._row("max_term_months", e["max_term_months"], _hint(self.tr("据置期間を含む")))
+        self._row("max_term_months", e["max_term_months"], short_hint(self.tr("据置期間を含む")))
         self._row("max_grace_months", e["max_grace_months"])
         self._row("repayment_method", self.repayment_combo)
-        self._row("nominal_rate", e["nominal_rate"], _hint(self.tr("％（年）")))
-        self._row("subsidy_rate_resident", e["subsidy_rate_resident"], _hint(self.tr("％")))
-        self._row("subsidy_rate_general", e["subsidy_rate_general"], _hint(self.tr("％")))
+        self._row("nominal_rate", e["nominal_rate"], short_hint(self.tr("％（年）")))
+        self._row("subsidy_rate_resident", e["subsidy_rate_resident"], short_hint(self.tr("％")))
+        self._row("subsidy_rate_general", e["subsidy_rate_general"], short_hint(self.tr("％")))
         self._row(
             "chokai_bonus_rate",
             e["chokai_bonus_rate"],
-            _hint(self.tr("％（町会・商店街振興組合の加入企業に上乗せ）")),
+            short_hint(self.tr("％（町会・商店街振興組合の加入企業に上乗せ）")),
         )
         self.form.addRow(self.tr("本人負担率"), self.borrower_label)
         self._row(
             "guarantee_fee_subsidy_ratio",
             e["guarantee_fee_subsidy_ratio"],
-            _hint(self.tr("％（全額補助は100）")),
+            short_hint(self.tr("％（全額補助は100）")),
         )
         self._row("guarantee_fee_subsidy_cap", e["guarantee_fee_subsidy_cap"])
-        self._row("max_concurrent_loans", e["max_concurrent_loans"], _hint(self.tr("口まで")))
+        self._row("max_concurrent_loans", e["max_concurrent_loans"], short_hint(self.tr("口まで")))
         for edit in self.edits.values():
             edit.textChanged.connect(lambda _text: self._update_borrower_rate())
         self._load()
@@ -379,7 +211,7 @@ class TermsDialog(_FormDialog):
     def _load(self) -> None:
         source = self._terms or self._newest
         if source is None:
-            self.edits["valid_from"].setText(format_date(_next_terms_start(None, japan_today())))
+            self.edits["valid_from"].setText(format_date(next_terms_start(None, japan_today())))
             self.edits["max_grace_months"].setText("0")
             self.edits["max_concurrent_loans"].setText("2")
         else:
@@ -390,7 +222,7 @@ class TermsDialog(_FormDialog):
                 max(self.repayment_combo.findData(value.repayment_method), 0)
             )
             if self._terms is None:  # a copy of the newest terms for the next period
-                start = _next_terms_start(source, japan_today())
+                start = next_terms_start(source, japan_today())
                 self.edits["valid_from"].setText(format_date(start))
                 self.edits["valid_to"].setText("")
         self._update_borrower_rate()
@@ -484,44 +316,8 @@ class TermsDialog(_FormDialog):
             )
         self.borrower_label.setText(text)
 
-    def _submit(self) -> int:
-        value = self.value()
-        assert value is not None  # save() checked the client errors first
-        if self._terms is not None:
-            self._service.update_terms(self._terms.id, self._terms.version, value)
-            return self._terms.id
-        try:
-            return self._service.add_terms(self._program.id, value)
-        except ValidationError as error:
-            if not self._may_close_newest(error, value):
-                raise
-            return self._service.add_terms(self._program.id, value, close_open_period=True)
 
-    def _may_close_newest(self, error: ValidationError, value: TermsInput) -> bool:
-        """The usual yearly change: offer to end last year's open-ended terms the day before."""
-        newest = self._newest
-        if (
-            error.codes().get("valid_from") != "loan_terms.overlap"
-            or newest is None
-            or newest.valid_to is not None
-            or newest.valid_from >= value.valid_from
-        ):
-            return False
-        answer = QMessageBox.question(
-            self,
-            self.windowTitle(),
-            self.tr(
-                "現在の条件（{0}〜）には適用終了日がありません。\n"
-                "適用終了日を {1} にして、この条件を追加しますか？"
-            ).format(
-                format_date(newest.valid_from),
-                format_date(value.valid_from - timedelta(days=1)),
-            ),
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-
-class NameDialog(_FormDialog):
+class NameDialog(FormDialog):
     """A bank or a branch: a name and whether it is in use."""
 
     def __init__(
@@ -589,10 +385,10 @@ class LoanProgramsTab(QWidget):
         self._terms: list[TermsInfo] = []
         can_add = principal.can(Kind.MASTER, Action.CREATE)
         can_edit = principal.can(Kind.MASTER, Action.EDIT)
-        self.programs_table = _table(
+        self.programs_table = make_table_widget(
             [self.tr("資金種別"), self.tr("種類"), self.tr("状態"), self.tr("備考")]
         )
-        self.terms_table = _table(
+        self.terms_table = make_table_widget(
             [
                 self.tr("適用開始"),
                 self.tr("適用終了"),
@@ -625,7 +421,7 @@ class LoanProgramsTab(QWidget):
         self.programs_table.itemSelectionChanged.connect(self._program_selected)
         self.terms_title = QLabel()
         self.terms_title.setStyleSheet("font-weight: bold;")
-        note = _hint(
+        note = short_hint(
             self.tr(
                 "条件は適用期間ごとに登録します（太字は本日適用中の条件）。"
                 "あっせん済みの案件には、あっせん時の条件が写し取られているため、"
@@ -664,7 +460,7 @@ class LoanProgramsTab(QWidget):
             ]
             for p in self._programs
         ]
-        _fill(self.programs_table, rows)
+        fill_table(self.programs_table, rows)
         for row, program in enumerate(self._programs):
             notes = self.programs_table.item(row, 3)
             if notes is not None:
@@ -675,11 +471,11 @@ class LoanProgramsTab(QWidget):
         self._program_selected()
 
     def selected_program(self) -> ProgramInfo | None:
-        row = _selected_row(self.programs_table)
+        row = selected_row(self.programs_table)
         return self._programs[row] if row is not None and row < len(self._programs) else None
 
     def selected_terms(self) -> TermsInfo | None:
-        row = _selected_row(self.terms_table)
+        row = selected_row(self.terms_table)
         return self._terms[row] if row is not None and row < len(self._terms) else None
 
     def _program_selected(self) -> None:
@@ -689,7 +485,7 @@ class LoanProgramsTab(QWidget):
         self.terms_title.setText(title)
         today = japan_today()
         in_force = frozenset(i for i, t in enumerate(self._terms) if t.in_force(today))
-        _fill(self.terms_table, [_terms_cells(t) for t in self._terms], in_force)
+        fill_table(self.terms_table, [_terms_cells(t) for t in self._terms], in_force)
         self.terms_table.horizontalHeader().setStretchLastSection(False)
 
     def _add_program(self) -> None:
@@ -734,8 +530,10 @@ class BanksTab(QWidget):
         self._banks: list[BankInfo] = []
         can_add = principal.can(Kind.MASTER, Action.CREATE)
         can_edit = principal.can(Kind.MASTER, Action.EDIT)
-        self.banks_table = _table([self.tr("金融機関"), self.tr("状態"), self.tr("支店数")])
-        self.branches_table = _table([self.tr("支店"), self.tr("状態")])
+        self.banks_table = make_table_widget(
+            [self.tr("金融機関"), self.tr("状態"), self.tr("支店数")]
+        )
+        self.branches_table = make_table_widget([self.tr("支店"), self.tr("状態")])
         self.add_bank_button = QPushButton(self.tr("金融機関を追加…"))
         self.edit_bank_button = QPushButton(self.tr("名称を変更…"))
         self.toggle_bank_button = QPushButton(self.tr("利用停止 / 再開"))
@@ -774,7 +572,7 @@ class BanksTab(QWidget):
             branch_buttons.addWidget(button)
         branch_buttons.addStretch(1)
         right.addLayout(branch_buttons)
-        note = _hint(
+        note = short_hint(
             self.tr(
                 "使わなくなった金融機関・支店は「利用停止」にします"
                 "（過去の案件が参照しているため削除はできません）。"
@@ -797,19 +595,19 @@ class BanksTab(QWidget):
             [b.name, self.tr("利用中") if b.active else self.tr("停止中"), str(len(b.branches))]
             for b in self._banks
         ]
-        _fill(self.banks_table, rows)
+        fill_table(self.banks_table, rows)
         index = next((i for i, b in enumerate(self._banks) if b.id == select_id), 0)
         if self._banks:
             self.banks_table.selectRow(index)
         self._bank_selected()
 
     def selected_bank(self) -> BankInfo | None:
-        row = _selected_row(self.banks_table)
+        row = selected_row(self.banks_table)
         return self._banks[row] if row is not None and row < len(self._banks) else None
 
     def selected_branch(self) -> BranchInfo | None:
         bank = self.selected_bank()
-        row = _selected_row(self.branches_table)
+        row = selected_row(self.branches_table)
         if bank is None or row is None or row >= len(bank.branches):
             return None
         return bank.branches[row]
@@ -818,7 +616,7 @@ class BanksTab(QWidget):
         bank = self.selected_bank()
         branches = bank.branches if bank else ()
         self.branches_title.setText(self.tr("支店: {0}").format(bank.name) if bank else "")
-        _fill(
+        fill_table(
             self.branches_table,
             [[b.name, self.tr("利用中") if b.active else self.tr("停止中")] for b in branches],
         )
@@ -857,7 +655,7 @@ class BanksTab(QWidget):
         try:
             self._service.update_bank(bank.id, bank.version, BankInput(bank.name, not bank.active))
         except DomainError as error:
-            _warn(self, error)
+            warn(self, error)
         self.refresh(bank.id)
 
     def _add_branch(self) -> None:
@@ -890,13 +688,13 @@ class BanksTab(QWidget):
         bank, branch = self.selected_bank(), self.selected_branch()
         if bank is None or branch is None:
             return
-        row = _selected_row(self.branches_table)
+        row = selected_row(self.branches_table)
         try:
             self._service.update_branch(
                 branch.id, branch.version, BranchInput(branch.name, not branch.active)
             )
         except DomainError as error:
-            _warn(self, error)
+            warn(self, error)
         self.refresh(bank.id)
         if row is not None:
             self.branches_table.selectRow(row)
@@ -911,7 +709,7 @@ class LoanDeadlinesTab(QWidget):
         super().__init__(parent)
         self._settings = settings
         can_edit = principal.can(Kind.MASTER, Action.ADMINISTER)
-        note = _hint(
+        note = short_hint(
             self.tr(
                 "融資あっせん案件が次の状態のまま指定の日数を過ぎると、"
                 "一覧で「期限超過」として表示されます。"
@@ -962,7 +760,7 @@ class LoanDeadlinesTab(QWidget):
         try:
             self._settings.set_loan_overdue_days(self.values())
         except DomainError as error:
-            _warn(self, error)
+            warn(self, error)
             self.refresh()
             return
         QMessageBox.information(self, "consult-desk", self.tr("案件の期限を保存しました。"))

@@ -9,31 +9,23 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from consult_desk.domain.errors import ValidationError
 from consult_desk.domain.fiscal import (
-    fiscal_year,
-    fiscal_year_range,
     format_date,
     format_yen,
     japan_today,
@@ -53,14 +45,20 @@ from consult_desk.domain.subsidies import (
 )
 from consult_desk.domain.text import parse_int
 from consult_desk.services.subsidies import SubsidyService
+from consult_desk.ui.widgets.inline_fields import NONE
 
 # The form base (inline errors under each field, the service's refusals placed at their field)
-# is the loan master's; one form behaviour across the 設定 master tabs.
-from consult_desk.ui.pages.loan_master import _FormDialog
+# is shared: one form behaviour across the 設定 master tabs.
+from consult_desk.ui.widgets.master_form import (
+    FormDialog,
+    TermsFormDialog,
+    fill_table,
+    next_terms_start,
+    short_hint,
+)
+from consult_desk.ui.widgets.tables import make_table_widget, selected_row
 
-HINT_STYLE = "color: #555555;"
 EXAMPLE_STYLE = "font-weight: bold; color: #1f3a5f;"
-NONE = "—"
 # Consultants file subsidies and managers / auditors oversee them; the loan desk never does.
 SUBSIDY_DESK_ROLES = frozenset({Role.CONSULTANT, Role.MANAGER, Role.ADMIN, Role.AUDITOR})
 ROUNDING_UNITS = (1, 10, 100, 1000, 10_000)
@@ -141,48 +139,10 @@ def example_text(rule: SubsidyRule) -> str:
     return "例: " + "\n　　".join(lines)
 
 
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def _fill(
-    table: QTableWidget, rows: list[list[str]], bold_rows: frozenset[int] = frozenset()
-) -> None:
-    table.setRowCount(len(rows))
-    for row, values in enumerate(rows):
-        for column, value in enumerate(values):
-            item = QTableWidgetItem(value)
-            if row in bold_rows:
-                font = QFont(item.font())
-                font.setBold(True)
-                item.setFont(font)
-            table.setItem(row, column, item)
-    table.resizeColumnsToContents()
-
-
-def _selected_row(table: QTableWidget) -> int | None:
-    rows = table.selectionModel().selectedRows()
-    return rows[0].row() if rows else None
-
-
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet(HINT_STYLE)
-    return label
-
-
 # --- programs -----------------------------------------------------------------------------
 
 
-class ProgramDialog(_FormDialog):
+class ProgramDialog(FormDialog):
     """補助金制度の追加・編集: name, target, the plan initiative it serves, in use, notes."""
 
     def __init__(
@@ -293,17 +253,10 @@ _SHOWN_AT = {
 _RULE_FIELDS = frozenset({"rate_numerator", "band_threshold", "rounding_unit", "cap_amount"})
 
 
-def next_terms_start(newest: TermsInfo | None, today: date) -> date:
-    """Where a new period most likely begins: after the newest one, else this 年度's 4月1日."""
-    if newest is None:
-        return fiscal_year_range(fiscal_year(today))[0]
-    if newest.valid_to is not None:
-        return newest.valid_to + timedelta(days=1)
-    return fiscal_year_range(fiscal_year(newest.valid_from) + 1)[0]
-
-
-class TermsDialog(_FormDialog):
+class TermsDialog(TermsFormDialog):
     """補助率・上限（適用期間ごと）の追加・編集; a new period starts as a copy of the newest."""
+
+    OVERLAP_CODE = "subsidy_terms.overlap"
 
     def __init__(
         self,
@@ -342,11 +295,11 @@ class TermsDialog(_FormDialog):
         self.example_label.setStyleSheet(EXAMPLE_STYLE)
         self.example_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._row("valid_from", e["valid_from"], label=self.tr("適用開始日（必須）"))
-        self._row("valid_to", e["valid_to"], _hint(self.tr("この日を含みます")))
+        self._row("valid_to", e["valid_to"], short_hint(self.tr("この日を含みます")))
         self._row(
             "rate_numerator",
             e["rate_numerator"],
-            _hint(self.tr("分数で（例: 2/3、3分の2）")),
+            short_hint(self.tr("分数で（例: 2/3、3分の2）")),
             label=self.tr("補助率（必須）"),
         )
         self._row(
@@ -354,7 +307,7 @@ class TermsDialog(_FormDialog):
             e["band_threshold"],
             QLabel(self.tr("以下は")),
             e["band_rate_numerator"],
-            _hint(self.tr("空欄: 区分なし")),
+            short_hint(self.tr("空欄: 区分なし")),
             label=self.tr("経費区分"),
         )
         # The band row's second field counts as the row's own for touch and re-checks.
@@ -365,13 +318,13 @@ class TermsDialog(_FormDialog):
         self._row(
             "max_per_fiscal_year",
             e["max_per_fiscal_year"],
-            _hint(self.tr("件まで（同じ申請者・同じ年度）")),
+            short_hint(self.tr("件まで（同じ申請者・同じ年度）")),
             label=self.tr("年度あたり上限件数"),
         )
         self._row(
             "report_due_days",
             e["report_due_days"],
-            _hint(self.tr("日以内（空欄: 定めなし）")),
+            short_hint(self.tr("日以内（空欄: 定めなし）")),
             label=self.tr("実績報告期限（事業終了後）"),
         )
         self.form.addRow(self.tr("計算例"), self.example_label)
@@ -508,42 +461,6 @@ class TermsDialog(_FormDialog):
             return
         self.example_label.setText(example_text(value.rule()))
 
-    def _submit(self) -> int:
-        value = self.value()
-        assert value is not None  # save() checked the client errors first
-        if self._terms is not None:
-            self._service.update_terms(self._terms.id, self._terms.version, value)
-            return self._terms.id
-        try:
-            return self._service.add_terms(self._program.id, value)
-        except ValidationError as error:
-            if not self._may_close_newest(error, value):
-                raise
-            return self._service.add_terms(self._program.id, value, close_open_period=True)
-
-    def _may_close_newest(self, error: ValidationError, value: TermsInput) -> bool:
-        """The usual yearly change: offer to end last year's open-ended terms the day before."""
-        newest = self._newest
-        if (
-            error.codes().get("valid_from") != "subsidy_terms.overlap"
-            or newest is None
-            or newest.valid_to is not None
-            or newest.valid_from >= value.valid_from
-        ):
-            return False
-        answer = QMessageBox.question(
-            self,
-            self.windowTitle(),
-            self.tr(
-                "現在の条件（{0}〜）には適用終了日がありません。\n"
-                "適用終了日を {1} にして、この条件を追加しますか？"
-            ).format(
-                format_date(newest.valid_from),
-                format_date(value.valid_from - timedelta(days=1)),
-            ),
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
 
 # --- the tab ------------------------------------------------------------------------------
 
@@ -566,7 +483,7 @@ class SubsidyProgramsTab(QWidget):
         self._terms: list[TermsInfo] = []
         can_add = principal.can(Kind.MASTER, Action.CREATE)
         can_edit = principal.can(Kind.MASTER, Action.EDIT)
-        self.programs_table = _table(
+        self.programs_table = make_table_widget(
             [
                 self.tr("名称"),
                 self.tr("対象"),
@@ -575,7 +492,7 @@ class SubsidyProgramsTab(QWidget):
                 self.tr("備考"),
             ]
         )
-        self.terms_table = _table(
+        self.terms_table = make_table_widget(
             [
                 self.tr("適用開始"),
                 self.tr("適用終了"),
@@ -605,7 +522,7 @@ class SubsidyProgramsTab(QWidget):
         self.programs_table.itemSelectionChanged.connect(self._program_selected)
         self.terms_title = QLabel()
         self.terms_title.setStyleSheet("font-weight: bold;")
-        note = _hint(
+        note = short_hint(
             self.tr(
                 "補助率・上限などの条件は適用期間ごとに登録します（太字は本日適用中の条件）。"
                 "申請の補助額は申請日に適用中の条件で計算して保存されるため、"
@@ -658,7 +575,7 @@ class SubsidyProgramsTab(QWidget):
             ]
             for p, (code, _title) in zip(self._programs, initiatives, strict=True)
         ]
-        _fill(self.programs_table, rows)
+        fill_table(self.programs_table, rows)
         for row, (program, (_code, title)) in enumerate(
             zip(self._programs, initiatives, strict=True)
         ):
@@ -672,11 +589,11 @@ class SubsidyProgramsTab(QWidget):
         self._program_selected()
 
     def selected_program(self) -> ProgramInfo | None:
-        row = _selected_row(self.programs_table)
+        row = selected_row(self.programs_table)
         return self._programs[row] if row is not None and row < len(self._programs) else None
 
     def selected_terms(self) -> TermsInfo | None:
-        row = _selected_row(self.terms_table)
+        row = selected_row(self.terms_table)
         return self._terms[row] if row is not None and row < len(self._terms) else None
 
     def _program_selected(self) -> None:
@@ -690,7 +607,7 @@ class SubsidyProgramsTab(QWidget):
         self.terms_title.setText(title)
         today = japan_today()
         in_force = frozenset(i for i, t in enumerate(self._terms) if t.in_force(today))
-        _fill(self.terms_table, [terms_cells(t) for t in self._terms], in_force)
+        fill_table(self.terms_table, [terms_cells(t) for t in self._terms], in_force)
         self.terms_table.horizontalHeader().setStretchLastSection(False)
 
     def _add_program(self) -> None:

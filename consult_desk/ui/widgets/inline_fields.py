@@ -1,11 +1,12 @@
-"""Form pieces shared by the street and subsidy forms: typed dates and amounts, an error label
-under every field, and ``InlineForm`` (inline validation, unsaved-changes guard, conflicts)."""
+"""Form pieces shared by the record and step forms: the styles, typed dates and amounts, an
+error label under every field, and ``InlineForm`` (inline validation, unsaved-changes guard,
+conflicts)."""
 
 from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -37,6 +38,8 @@ CONFLICT_STYLE = "background: #fde7e9; border: 1px solid #d9828b; padding: 6px;"
 BANNER_STYLE = "background: #fff4d6; border: 1px solid #e0c06a; padding: 6px;"
 STATE_STYLE = "color: #ffffff; background: #1f3a5f; padding: 2px 8px; font-weight: bold;"
 OVERDUE_STYLE = "color: #ffffff; background: #b00020; padding: 2px 6px; font-weight: bold;"
+PRIMARY_STYLE = "QPushButton { font-weight: bold; }"
+PREVIEW_DELAY_MS = 250  # how long typing pauses before the service is asked
 NONE = "—"
 
 
@@ -67,9 +70,10 @@ def plain(height: int = 60) -> QPlainTextEdit:
     return edit
 
 
-def select_data(combo: QComboBox, value: object, fallback_text: str = "") -> None:
-    """Select the item holding ``value``; one no longer offered (an inactive kind) is added so
-    the form still shows what the record holds."""
+def select_data(combo: QComboBox, value: object, fallback_text: str = "") -> bool:
+    """Select the item holding ``value`` (None: the empty choice); one no longer offered (an
+    inactive kind) is added when ``fallback_text`` names it, so the form still shows what the
+    record holds. False when nothing was selected."""
     if value is None:  # findData cannot look for an empty value
         index = next((i for i in range(combo.count()) if combo.itemData(i) is None), -1)
     else:
@@ -79,6 +83,61 @@ def select_data(combo: QComboBox, value: object, fallback_text: str = "") -> Non
         index = combo.count() - 1
     if index >= 0:
         combo.setCurrentIndex(index)
+    return index >= 0
+
+
+def discard_ok(parent: QWidget) -> bool:
+    """Closing a step form with something typed: 破棄 / キャンセル."""
+    answer = QMessageBox.question(
+        parent,
+        parent.windowTitle(),
+        parent.tr("入力した内容は記録されていません。破棄して閉じますか？"),
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Discard
+
+
+class GuardedDialog(QDialog):
+    """A window that asks before closing over input not yet recorded (``_changed``): Esc,
+    キャンセル and the close button all go through ``may_close``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._changed = False
+
+    def may_close(self) -> bool:
+        """Asked only when something changed: True when the window may close."""
+        return discard_ok(self)
+
+    def ask_save_or_discard(self, question: str, save: Callable[[], object]) -> bool:
+        """保存 / 破棄 / キャンセル for a window with a save of its own: True when it may close
+        (saved, or the user chose to discard)."""
+        answer = QMessageBox.question(
+            self,
+            self.windowTitle(),
+            question,
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            save()
+            return not self._changed
+        if answer == QMessageBox.StandardButton.Discard:
+            self._changed = False
+            return True
+        return False
+
+    def reject(self) -> None:
+        if self._changed and not self.may_close():
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._changed and not self.may_close():
+            event.ignore()
+            return
+        super().closeEvent(event)
 
 
 def row_widget(*widgets: QWidget, stretch: bool = False) -> QWidget:

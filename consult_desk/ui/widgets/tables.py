@@ -2,7 +2,7 @@
 pass over every row (ResizeToContents would read the whole paged list)."""
 
 from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QWidget
 
 ROW_HEIGHT = 26
 # The consultation list counts up to this many and then says "1,000+": an exact count over a
@@ -31,6 +31,25 @@ def make_table_view(
     for column, width in enumerate(widths):
         view.setColumnWidth(column, width)
     return view
+
+
+def make_table_widget(
+    headers: list[str], widths: tuple[int, ...] = (), row_height: int | None = None
+) -> QTableWidget:
+    """A small read-only table filled row by row (the master tabs, a case's history)."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    if row_height is not None:
+        table.verticalHeader().setDefaultSectionSize(row_height)
+    table.horizontalHeader().setStretchLastSection(True)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+    return table
 
 
 def selected_row(view: QTableView) -> int | None:

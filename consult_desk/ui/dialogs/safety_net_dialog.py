@@ -48,14 +48,18 @@ from consult_desk.ui.dialogs.loan_case_dialog import AmountEdit
 from consult_desk.ui.messages import error_text, label_for, text_for
 from consult_desk.ui.models.safety_net_table import format_percent, validity_text
 from consult_desk.ui.widgets.business_picker import BusinessPicker
+from consult_desk.ui.widgets.inline_fields import (
+    HINT_STYLE,
+    NONE,
+    PRIMARY_STYLE,
+    STATE_STYLE,
+    error_label,
+    hint,
+    set_error,
+)
 
-ERROR_STYLE = "color: #b00020;"
-HINT_STYLE = "color: #555555;"
 PASS_STYLE = "color: #1b6e20; font-weight: bold;"
 FAIL_STYLE = "color: #b00020; font-weight: bold;"
-STATE_STYLE = "color: #ffffff; background: #1f3a5f; padding: 2px 8px; font-weight: bold;"
-PRIMARY_STYLE = "QPushButton { font-weight: bold; }"
-NONE = "—"
 
 # Which sales to enter for each kind: the period compared and its label on the form.
 PERIODS: dict[SafetyNetKind, tuple[str, str, str]] = {
@@ -76,26 +80,6 @@ PERIODS: dict[SafetyNetKind, tuple[str, str, str]] = {
     ),
 }
 SALES_FIELDS = ("sales_current", "sales_previous")
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _set_error(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-def _hint(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet(HINT_STYLE)
-    label.setWordWrap(True)
-    return label
 
 
 def _beside(edit: QWidget, hint: QLabel) -> QWidget:
@@ -173,14 +157,14 @@ class SafetyNetDialog(QDialog):
                 ),
                 kind,
             )
-        self.kind_hint = _hint()
+        self.kind_hint = hint()
         self.applied_edit = QLineEdit(japan_today().isoformat())
         self.applied_edit.setPlaceholderText(self.tr("例: 2026-11-16 / R8.11.16"))
-        self.applied_hint = _hint()
+        self.applied_hint = hint()
         self.current_edit = AmountEdit()
         self.previous_edit = AmountEdit()
-        self.current_hint = _hint()
-        self.previous_hint = _hint()
+        self.current_hint = hint()
+        self.previous_hint = hint()
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setFixedHeight(56)
@@ -188,7 +172,7 @@ class SafetyNetDialog(QDialog):
         self.result_label.setWordWrap(True)
         self.errors: dict[str, QLabel] = {}
         self.boxes: dict[str, QWidget] = {}  # each field with its error line, by field name
-        self.general_error = _error_label()
+        self.general_error = error_label()
         self.save_button = QPushButton(self.tr("申請を登録（Ctrl+S）"))
         self.save_button.setStyleSheet(PRIMARY_STYLE)
         self.save_button.clicked.connect(self.save)
@@ -198,18 +182,18 @@ class SafetyNetDialog(QDialog):
         self.number_edit = QLineEdit()
         self.number_edit.setPlaceholderText(self.tr("例: 千代田区産SN第2026-001号"))
         self.issued_edit = QLineEdit(japan_today().isoformat())
-        self.issued_hint = _hint()
-        self.below_label = _error_label()
+        self.issued_hint = hint()
+        self.below_label = error_label()
         self.certify_button = QPushButton(self.tr("認定する…"))
         self.certify_button.setStyleSheet(PRIMARY_STYLE)
         self.certify_button.clicked.connect(self.certify)
         self.refuse_button = QPushButton(self.tr("不認定とする…"))
         self.refuse_button.clicked.connect(self.refuse)
-        self.decision_error = _error_label()
+        self.decision_error = error_label()
         self.decision_facts = QWidget()
         self.facts_form = QFormLayout(self.decision_facts)
         self.facts_form.setContentsMargins(0, 0, 0, 0)
-        self.readonly_note = _hint(self.tr("審査中です（認定・不認定は融資担当が記録します）。"))
+        self.readonly_note = hint(self.tr("審査中です（認定・不認定は融資担当が記録します）。"))
 
         self._build_layout()
         self._connect()
@@ -234,7 +218,7 @@ class SafetyNetDialog(QDialog):
         box_layout.setContentsMargins(0, 0, 0, 0)
         box_layout.setSpacing(1)
         box_layout.addWidget(widget)
-        self.errors[name] = _error_label()
+        self.errors[name] = error_label()
         box_layout.addWidget(self.errors[name])
         self.boxes[name] = box
         form.addRow(label, box)
@@ -351,7 +335,7 @@ class SafetyNetDialog(QDialog):
             self.number_edit.clear()
             self.issued_edit.setText(max(japan_today(), row.applied_on).isoformat())
             threshold = format_percent(THRESHOLDS[row.kind])
-            _set_error(
+            set_error(
                 self.below_label,
                 ""
                 if row.qualifies
@@ -455,7 +439,7 @@ class SafetyNetDialog(QDialog):
         else:
             self.applied_hint.setText(format_date(applied_on))
             code = "date.future" if applied_on > japan_today() else ""
-        _set_error(self.errors["applied_on"], text_for(code) if code else "")
+        set_error(self.errors["applied_on"], text_for(code) if code else "")
 
     def _show_issued(self, *_: object) -> None:
         """The validity the 交付日 gives, and (while deciding) what is wrong with the day."""
@@ -464,7 +448,7 @@ class SafetyNetDialog(QDialog):
         except ValueError:
             self.issued_hint.setText("")
             shown = bool(self.issued_edit.text().strip()) and self.row is not None
-            _set_error(self.errors["issued_on"], text_for("date.format") if shown else "")
+            set_error(self.errors["issued_on"], text_for("date.format") if shown else "")
             return
         self.issued_hint.setText(
             self.tr("有効期限 {0} まで（交付日を含む{1}日間）").format(
@@ -472,7 +456,7 @@ class SafetyNetDialog(QDialog):
             )
         )
         code = self._issued_problem(issued)
-        _set_error(self.errors["issued_on"], text_for(code) if code else "")
+        set_error(self.errors["issued_on"], text_for(code) if code else "")
 
     def _issued_problem(self, issued_on: date) -> str:
         """The code of what the service would refuse in a 交付日 (empty: none)."""
@@ -512,7 +496,7 @@ class SafetyNetDialog(QDialog):
         if self.row is not None:  # an existing application: its stored rate
             self._show_result(self.row.kind, self.row.decline_rate, self.row.qualifies)
             for name in SALES_FIELDS:
-                _set_error(self.errors[name], "")
+                set_error(self.errors[name], "")
             return
         sales, errors = self._sales()
         for name, edit in (
@@ -521,7 +505,7 @@ class SafetyNetDialog(QDialog):
         ):
             code = errors.get(name, "")
             shown = code and (code != "required" or self._show_all)
-            _set_error(self.errors[name], text_for(code) if shown else "")
+            set_error(self.errors[name], text_for(code) if shown else "")
             hint = self.current_hint if edit is self.current_edit else self.previous_hint
             hint.setText(edit.reading() if name in sales else "")
         if errors:
@@ -589,16 +573,16 @@ class SafetyNetDialog(QDialog):
     def _show_errors(self, errors: list[FieldError], general: QLabel) -> None:
         others = []
         for label in self.errors.values():
-            _set_error(label, "")
+            set_error(label, "")
         for found in errors:
             if found.field in self.errors:
-                _set_error(self.errors[found.field], self._message(found.code))
+                set_error(self.errors[found.field], self._message(found.code))
             else:
                 message = text_for(found.code)
                 others.append(
                     message if found.field == "decision" else f"{label_for(found.field)}: {message}"
                 )
-        _set_error(general, "\n".join(others))
+        set_error(general, "\n".join(others))
         first = next((e.field for e in errors if e.field in self.errors), None)
         focus = {
             "business_id": self.business_picker,
@@ -631,7 +615,7 @@ class SafetyNetDialog(QDialog):
             self._show_errors(error.errors, self.general_error)
             return
         except DomainError as error:
-            _set_error(self.general_error, error_text(error))
+            set_error(self.general_error, error_text(error))
             return
         self._show_errors([], self.general_error)
         self._changed = False
@@ -672,8 +656,8 @@ class SafetyNetDialog(QDialog):
         if row is None or row.decision != SafetyNetDecision.PENDING:
             return
         for name in ("certificate_number", "issued_on"):
-            _set_error(self.errors[name], "")
-        _set_error(self.decision_error, "")
+            set_error(self.errors[name], "")
+        set_error(self.decision_error, "")
         # Everything the service would refuse is told first: the question (the decision is
         # final) is asked only of a decision that can be recorded.
         issued_on, number, errors = self.decision_errors(certified)
@@ -709,7 +693,7 @@ class SafetyNetDialog(QDialog):
             self.reload()
             return
         except DomainError as error:
-            _set_error(self.decision_error, error_text(error))
+            set_error(self.decision_error, error_text(error))
             return
         self._changed = False
         self.reload()

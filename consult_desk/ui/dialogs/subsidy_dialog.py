@@ -64,6 +64,8 @@ from consult_desk.ui.widgets.inline_fields import (
     HINT_STYLE,
     NONE,
     OVERDUE_STYLE,
+    PREVIEW_DELAY_MS,
+    PRIMARY_STYLE,
     STATE_STYLE,
     WARNING_STYLE,
     AmountEdit,
@@ -76,9 +78,8 @@ from consult_desk.ui.widgets.inline_fields import (
     set_error,
     widget_state,
 )
+from consult_desk.ui.widgets.step_form import CheckedForm
 
-PREVIEW_DELAY_MS = 250
-PRIMARY_STYLE = "QPushButton { font-weight: bold; }"
 COMPUTED_STYLE = "font-weight: bold; color: #1f3a5f;"
 LABELS = {
     "business_id": "事業者",
@@ -180,10 +181,10 @@ def _lowest(*amounts: int | None) -> int | None:
 # --- the step form ------------------------------------------------------------------------
 
 
-class SubsidyStepForm(QDialog):
-    """One step of the application: exactly its fields, the date first, live checks."""
+class SubsidyStepForm(CheckedForm):
+    """One step of the application: exactly its fields, the date first, live checks.
 
-    conflict = Signal()  # the application changed meanwhile: the window reloads and tells
+    ``conflict``: the application changed meanwhile; the window reloads and tells."""
 
     def __init__(
         self,
@@ -192,18 +193,12 @@ class SubsidyStepForm(QDialog):
         step: Step,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__("記録する", parent)
         self._subsidies = subsidies
         self.view = view
         self.step = step
         self.version: int | None = None
-        self.warnings: list[FieldError] = []
-        self.inputs: dict[str, QWidget] = {}
-        self.errors: dict[str, QLabel] = {}
         self.ceiling_hints: dict[str, QLabel] = {}
-        self._touched: set[str] = set()
-        self._show_all = False
-        self._changed = False
         self.setWindowTitle(f"{step.label} — {view.applicant_name}")
         self.setMinimumWidth(560)
 
@@ -218,20 +213,6 @@ class SubsidyStepForm(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(hint(self._intro()))
         layout.addLayout(form)
-        self.general_error = error_label()
-        self.warning_label = QLabel()
-        self.warning_label.setStyleSheet(WARNING_STYLE)
-        self.warning_label.setWordWrap(True)
-        self.warning_label.hide()
-        self.confirm_check = QCheckBox(self.tr("注意事項を確認したうえで記録します"))
-        self.confirm_check.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.tr("記録する"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         layout.addWidget(hint(self.tr("＊は必須です。")))
         layout.addWidget(self.general_error)
         layout.addWidget(self.warning_label)
@@ -239,13 +220,7 @@ class SubsidyStepForm(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(PREVIEW_DELAY_MS)
-        self._timer.timeout.connect(self.check)
-        self._watch(self.date_edit, "occurred_on")
-        for name, widget in self.inputs.items():
-            self._watch(widget, name)
+        self.watch_fields()
         self.check()
         next(iter(self.inputs.values()), self.date_edit).setFocus()
 
@@ -301,18 +276,6 @@ class SubsidyStepForm(QDialog):
             return day, day.row()
         reason = plain()
         return reason, reason
-
-    def _watch(self, widget: QWidget, name: str) -> None:
-        def edited(*_: object) -> None:
-            self._touched.add(name)
-            self._changed = True
-            self._timer.start()
-
-        if isinstance(widget, QLineEdit):
-            widget.textEdited.connect(edited)
-            widget.textChanged.connect(lambda *_: self._timer.start())
-        elif isinstance(widget, QPlainTextEdit):
-            widget.textChanged.connect(edited)
 
     # --- reading and checking -------------------------------------------------------------
 
@@ -375,88 +338,27 @@ class SubsidyStepForm(QDialog):
         text = texts.get(self.step.name)
         return text.format(format_yen(ceiling)) if text else ""
 
+    def fields(self) -> dict[str, QWidget]:
+        return {"occurred_on": self.date_edit, **self.inputs}
+
+    def general_line(self, name: str, code: str) -> str:
+        return text_for(code) if name == "step" else f"{_label(name)}: {text_for(code)}"
+
+    def warning_line(self, warning: FieldError) -> str:
+        return f"・{_label(warning.field)}: {text_for(warning.code)}"
+
     def _show(
-        self, errors: dict[str, str], warnings: list[FieldError], ceiling: int | None
+        self, errors: dict[str, str], warnings: list[FieldError], ceiling: int | None = None
     ) -> None:
-        general = []
-        for name, code in errors.items():
-            # Until the first attempt, "required" waits for the field to be touched; real rule
-            # violations (an amount above the grant, a date before the last step) show at once.
-            shown = self._show_all or name in self._touched or code != "required"
-            if name in self.errors:
-                set_error(self.errors[name], text_for(code) if shown else "")
-            elif shown:
-                general.append(
-                    text_for(code) if name == "step" else f"{_label(name)}: {text_for(code)}"
-                )
-        for name, label in self.errors.items():
-            if name not in errors:
-                set_error(label, "")
-        set_error(self.general_error, "\n".join(general))
+        super()._show(errors, warnings)
         text = self._ceiling_text(ceiling)
         for label in self.ceiling_hints.values():
             label.setText(text)
-        lines = [f"・{_label(w.field)}: {text_for(w.code)}" for w in warnings]
-        self.warning_label.setText(self.tr("注意:\n") + "\n".join(lines) if lines else "")
-        self.warning_label.setVisible(bool(lines))
-        self.confirm_check.setVisible(bool(lines))
 
-    def error_texts(self) -> dict[str, str]:
-        """The errors shown now, by field (for tests and for reading the form)."""
-        shown = {name: label.text() for name, label in self.errors.items() if label.text()}
-        if self.general_error.text():
-            shown["step"] = self.general_error.text()
-        return shown
-
-    def accept(self) -> None:
-        self._show_all = True
-        value, errors, warnings = self.check()
-        if errors:
-            self._focus_error(errors)
-            return
-        if warnings and not self.confirm_check.isChecked():
-            set_error(
-                self.general_error,
-                self.tr(
-                    "注意事項を確認し、「確認したうえで記録します」にチェックを入れてください。"
-                ),
-            )
-            self.confirm_check.setFocus()
-            return
-        try:
-            self.version, self.warnings = self._subsidies.advance(
-                self.view.id, self.view.version, value
-            )
-        except ValidationError as error:
-            self._show({e.field: e.code for e in error.errors}, warnings, None)
-            self._focus_error({e.field: e.code for e in error.errors})
-            return
-        except Conflict:
-            self.conflict.emit()
-            return
-        except DomainError as error:
-            set_error(self.general_error, error_text(error))
-            return
-        self._changed = False
-        super().accept()
-
-    def _focus_error(self, errors: dict[str, str]) -> None:
-        for name in ("occurred_on", *self.inputs):
-            if name in errors:
-                (self.date_edit if name == "occurred_on" else self.inputs[name]).setFocus()
-                return
-
-    def reject(self) -> None:
-        if self._changed:
-            answer = QMessageBox.question(
-                self,
-                self.windowTitle(),
-                self.tr("入力した内容は記録されていません。破棄して閉じますか？"),
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Discard:
-                return
-        super().reject()
+    def submit(self, value: StepInput) -> None:
+        self.version, self.warnings = self._subsidies.advance(
+            self.view.id, self.view.version, value
+        )
 
 
 # --- the application window ---------------------------------------------------------------

@@ -128,13 +128,21 @@ class GuardedDialog(QDialog):
             return True
         return False
 
+    def _close_allowed(self) -> bool:
+        if not self._changed:
+            return True
+        if self.may_close():
+            # Asked once: QDialog's closeEvent calls reject(), which must not ask again.
+            self._changed = False
+            return True
+        return False
+
     def reject(self) -> None:
-        if self._changed and not self.may_close():
-            return
-        super().reject()
+        if self._close_allowed():
+            super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._changed and not self.may_close():
+        if not self._close_allowed():
             event.ignore()
             return
         super().closeEvent(event)

@@ -605,6 +605,18 @@ class VisitInput:
 
 
 @dataclass(frozen=True, slots=True)
+class SameDayVisit:
+    """Another recorded visit of the expert on the visit date (for the double-entry warning)."""
+
+    id: int
+    dispatch_id: int
+    expert_id: int
+    visited_on: date
+    start_time: time | None
+    end_time: time | None
+
+
+@dataclass(frozen=True, slots=True)
 class VisitFacts:
     """What ``check_visit`` needs to know, read by the service."""
 
@@ -618,6 +630,32 @@ class VisitFacts:
     is_new: bool = True
     previous_visit_on: date | None = None  # the visit numbered before this one
     next_visit_on: date | None = None  # … and after (when correcting an earlier visit)
+    # For the double-entry warning: the dispatch, the visit being corrected (None: a new one)
+    # and the expert's other visits on the visit date.
+    dispatch_id: int | None = None
+    visit_id: int | None = None
+    same_day_visits: tuple[SameDayVisit, ...] = ()
+
+
+def _same_time(other: SameDayVisit, value: VisitInput, dispatch_id: int | None) -> bool:
+    """Whether ``other`` looks like the same visit entered twice: the times overlap (touching,
+    end = start, does not), or when a time is missing, the same day of the same dispatch."""
+    if value.start_time and value.end_time and other.start_time and other.end_time:
+        return other.start_time < value.end_time and value.start_time < other.end_time
+    return dispatch_id is not None and other.dispatch_id == dispatch_id
+
+
+def visit_overlaps(facts: VisitFacts, value: VisitInput) -> bool:
+    """Whether the expert already has a visit on that day at the same time (see ``_same_time``)."""
+    if facts.expert is None:
+        return False
+    return any(
+        other.id != facts.visit_id
+        and other.expert_id == facts.expert.id
+        and other.visited_on == value.visited_on
+        and _same_time(other, value, facts.dispatch_id)
+        for other in facts.same_day_visits
+    )
 
 
 def check_visit(facts: VisitFacts, value: VisitInput, today: date) -> Findings:
@@ -628,6 +666,7 @@ def check_visit(facts: VisitFacts, value: VisitInput, today: date) -> Findings:
     - the business may have at most ``year_cap`` visits under the program in the 年度 of the
       visit date, counted over all its dispatches (the cap is an error, reaching it a warning);
     - the expert must be active and registered on the visit date;
+    - another visit of the same expert at the same time that day is warned (a double entry);
     - plus ``VisitInput.errors()``.
     """
     errors = value.errors()
@@ -659,6 +698,8 @@ def check_visit(facts: VisitFacts, value: VisitInput, today: date) -> Findings:
     after = facts.next_visit_on is not None and value.visited_on > facts.next_visit_on
     if before or after:
         warnings.append(FieldError("visited_on", "dispatch.visit_out_of_order"))
+    if visit_overlaps(facts, value):
+        warnings.append(FieldError("visited_on", "dispatch.visit_overlaps"))
     if not value.online and not normalize(value.place):
         warnings.append(FieldError("place", "dispatch.place_missing"))
     return Findings(errors, warnings)

@@ -370,6 +370,7 @@ MESSAGES: dict[str, str] = {
     "dispatch.report_before_visit": "報告書の受理日が訪問日より前です。",
     "dispatch.visit_in_future": "訪問日が未来の日付です。予定として記録されます。",
     "dispatch.visit_out_of_order": "訪問日が前後の回の訪問日と順番が合いません。",
+    "dispatch.visit_overlaps": "同じ専門家・同じ日時の訪問がすでに記録されています。重複でないか確認してください。",
     "dispatch.place_missing": "場所を入力するか、オンラインにチェックしてください。",
     "dispatch.delete_last_only": "削除できるのは最後の回の訪問だけです。",
     "dispatch_terms.duplicate_year": "この年度の条件はすでに登録されています。",

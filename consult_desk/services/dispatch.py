@@ -49,6 +49,7 @@ from consult_desk.domain.dispatch import (
     FiscalYearFees,
     ProgramInfo,
     ProgramInput,
+    SameDayVisit,
     StepInput,
     StepName,
     TermsInfo,
@@ -995,6 +996,11 @@ class DispatchService:
             is_new=visit is None,
             previous_visit_on=dates.get(number - 1),
             next_visit_on=dates.get(number + 1),
+            dispatch_id=dispatch.id,
+            visit_id=visit.id if visit is not None else None,
+            same_day_visits=_same_day_visits(
+                session, expert_id, value.visited_on, visit.id if visit is not None else None
+            ),
         )
         findings = check_visit(facts, value, today)
         if errors:  # an unknown expert is reported as such, not as a missing one
@@ -1206,6 +1212,25 @@ def _fallback_initiative(session: Session) -> int:
 
 def _expert_facts(expert: Expert) -> ExpertFacts:
     return ExpertFacts(expert.id, expert.registered_from, expert.registered_to, expert.active)
+
+
+def _same_day_visits(
+    session: Session, expert_id: int | None, on: date, exclude_id: int | None
+) -> tuple[SameDayVisit, ...]:
+    """The expert's other visits on ``on`` (any dispatch), the visit being corrected left out."""
+    if expert_id is None:
+        return ()
+    query = select(
+        DispatchVisit.id,
+        DispatchVisit.dispatch_id,
+        DispatchVisit.expert_id,
+        DispatchVisit.visited_on,
+        DispatchVisit.start_time,
+        DispatchVisit.end_time,
+    ).where(DispatchVisit.expert_id == expert_id, DispatchVisit.visited_on == on)
+    if exclude_id is not None:
+        query = query.where(DispatchVisit.id != exclude_id)
+    return tuple(SameDayVisit(*row) for row in session.execute(query).all())
 
 
 def _apply_visit(visit: DispatchVisit, value: VisitInput, dispatch: ExpertDispatch) -> None:

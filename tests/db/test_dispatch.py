@@ -359,6 +359,35 @@ def test_cancelling_needs_a_reason_and_closes_the_dispatch(
     assert _codes(refused) == {"step": "dispatch.step_not_allowed"}
 
 
+def test_the_same_visit_entered_twice_is_warned_and_still_saved(
+    service: DispatchService, world: DispatchWorld
+) -> None:
+    dispatch_id = decide(service, world, visits=8)
+    on = date(2026, 11, 30)
+    first = service.add_visit(dispatch_id, visit(on), today=TODAY)  # 10:00–12:00
+    assert first.warnings == ()
+    overlap = [("visited_on", "dispatch.visit_overlaps")]
+    for number in (2, 3):  # warnings never block: the reviewer's three entries are all saved
+        saved = service.add_visit(dispatch_id, visit(on), today=TODAY)
+        assert saved.number == number
+        assert [(w.field, w.code) for w in saved.warnings] == overlap
+    assert service.get(dispatch_id).visits == 3
+    # Right after it (12:00–14:00), or another expert at the same time: no warning.
+    later = visit(on, start_time=time(12), end_time=time(14))
+    assert service.preview_visit(dispatch_id, later, today=TODAY).warnings == []
+    other_expert = visit(on, expert_id=world.expiring_expert_id)
+    assert service.preview_visit(dispatch_id, other_expert, today=TODAY).warnings == []
+    # Correcting a visit does not compare it with itself, only with the others.
+    alone = decide(service, world, visits=8, theme="事業承継の準備")
+    only = service.add_visit(alone, visit(date(2026, 12, 1)), today=TODAY)
+    corrected = service.update_visit(
+        only.id, only.version, visit(date(2026, 12, 1), place="本社"), today=TODAY
+    )
+    assert corrected.warnings == ()
+    moved = service.preview_visit(alone, visit(on, start_time=time(11)), only.id, today=TODAY)
+    assert [(w.field, w.code) for w in moved.warnings] == overlap
+
+
 def test_only_the_last_visit_can_be_deleted_and_it_is_audited(
     db: Database, service: DispatchService, world: DispatchWorld
 ) -> None:

@@ -17,6 +17,7 @@ from consult_desk.domain.dispatch import (
     DispatchState,
     ExpertFacts,
     ExpertInput,
+    SameDayVisit,
     StepInput,
     StepName,
     TermsInput,
@@ -299,6 +300,45 @@ def test_soft_problems_are_warnings() -> None:
     ]
     online = check_visit(facts(), visit(place="", online=True), TODAY)
     assert online.warnings == []
+
+
+def test_another_visit_of_the_expert_at_the_same_time_is_warned_not_refused() -> None:
+    on = date(2026, 6, 1)
+
+    def other(
+        start: time | None = time(10),
+        end: time | None = time(12),
+        *,
+        id: int = 7,
+        dispatch_id: int = 5,
+        expert_id: int = EXPERT.id,
+    ) -> SameDayVisit:
+        return SameDayVisit(id, dispatch_id, expert_id, on, start, end)
+
+    def found(*others: SameDayVisit, **changes: object) -> list[tuple[str, str]]:
+        result = check_visit(
+            facts(dispatch_id=5, same_day_visits=others),
+            visit(on, **changes),
+            TODAY,
+        )
+        assert result.errors == []
+        return [(w.field, w.code) for w in result.warnings]
+
+    overlap = [("visited_on", "dispatch.visit_overlaps")]
+    assert found(other()) == overlap  # the same visit entered again
+    assert found(other(time(11), time(13), dispatch_id=6)) == overlap  # another dispatch too
+    assert found(other(time(12), time(14))) == []  # touching: end = start is no overlap
+    assert found(other(time(8), time(10))) == []
+    assert found(other(expert_id=2)) == []  # another expert
+    # A time missing: the same day of the same dispatch is enough, another dispatch is not.
+    assert found(other(None, None)) == overlap
+    assert found(other(), start_time=None, end_time=None) == overlap
+    assert found(other(None, None, dispatch_id=6)) == []
+    # The visit being corrected is not compared with itself.
+    edited = check_visit(
+        facts(is_new=False, dispatch_id=5, visit_id=7, same_day_visits=(other(),)), visit(on), TODAY
+    )
+    assert edited.warnings == []
 
 
 # --- amounts and master data --------------------------------------------------------------

@@ -38,6 +38,7 @@ from consult_desk.services.exports import (
 )
 from consult_desk.services.maintenance import MaintenanceService
 from consult_desk.services.reference import ReferenceService, plan_as_json
+from consult_desk.services.reporting import FiscalYearReport, PeriodReport, ReportingService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import NewStaff, StaffService
 
@@ -235,7 +236,44 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--force", action="store_true", help="出力先に同名のファイルがあれば上書きする"
     )
+
+    report = commands.add_parser("report", help="帳票（月次報告・年度報告）を作る")
+    report_commands = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    monthly = report_commands.add_parser("monthly", help="月次報告")
+    monthly.add_argument("month", type=_month, metavar="YYYY-MM", help="対象の月（例: 2026-11）")
+    fiscal = report_commands.add_parser("fiscal-year", help="年度報告（4月〜翌年3月）")
+    fiscal.add_argument(
+        "year", type=_fiscal_year, metavar="YYYY", help="年度（4月が属する年。例: 2026）"
+    )
+    for sub in (monthly, fiscal):
+        sub.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="出力先")
+        sub.add_argument(
+            "--format",
+            choices=REPORT_FORMATS,
+            default="json",
+            help="形式（既定: json。pdf と xlsx は準備中）",
+        )
+        sub.add_argument(
+            "--force", action="store_true", help="出力先に同名のファイルがあれば上書きする"
+        )
     return parser
+
+
+REPORT_FORMATS = ["json", "pdf", "xlsx"]
+
+
+def _month(text: str) -> tuple[int, int]:
+    """A month typed as 2026-11 or 2026/11."""
+    match = re.fullmatch(r"([0-9]{4})[-/]([0-9]{1,2})", text.strip(), re.ASCII)
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+        raise argparse.ArgumentTypeError(f"月は YYYY-MM で指定してください: {text}")
+    return int(match[1]), int(match[2])
+
+
+def _fiscal_year(text: str) -> int:
+    if re.fullmatch(r"[0-9]{4}", text.strip(), re.ASCII) is None or int(text) < 1900:
+        raise argparse.ArgumentTypeError(f"年度は西暦4桁で指定してください: {text}")
+    return int(text)
 
 
 def _date(text: str) -> date:
@@ -295,7 +333,7 @@ def _run(args: argparse.Namespace, url: str) -> int:
 def _check_arguments(args: argparse.Namespace, url: str) -> None:
     """Refuse what cannot work before anything is created on disk."""
     path = sqlite_path(url)
-    needs_file = args.command == "export" or (
+    needs_file = args.command in ("export", "report") or (
         args.command == "db" and args.db_command in ("backup", "check", "restore")
     )
     if needs_file and path is not None and not path.exists():
@@ -304,6 +342,8 @@ def _check_arguments(args: argparse.Namespace, url: str) -> None:
         )
     if args.command == "export":
         _check_export(args)
+    if args.command == "report":
+        _check_report(args)
     if args.command == "demo":
         per_business = args.consultations_per_business
         if not 0 <= args.businesses <= MAX_DEMO_BUSINESSES:
@@ -332,6 +372,20 @@ def _check_export(args: argparse.Namespace) -> None:
         )
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise UserError("期間の終わり（--to）が始まり（--from）より前です。")
+    if target.exists() and not args.force:
+        raise UserError(_TARGET_EXISTS)
+
+
+def _check_report(args: argparse.Namespace) -> None:
+    if args.format != "json":
+        raise UserError(
+            f"{args.format} 形式の帳票はまだ作れません。いまは --format json だけが使えます。"
+        )
+    target: Path = args.output
+    if target.is_dir():
+        raise UserError("出力先がフォルダです。ファイル名を指定してください。")
+    if not target.parent.is_dir():
+        raise UserError(_unwritable(target))
     if target.exists() and not args.force:
         raise UserError(_TARGET_EXISTS)
 
@@ -401,6 +455,8 @@ def _dispatch(args: argparse.Namespace, db: Database) -> int:
         )
     if args.command == "export":
         return _export(args, db)
+    if args.command == "report":
+        return _report(args, db)
     raise AssertionError(args.command)
 
 
@@ -423,6 +479,28 @@ def _export(args: argparse.Namespace, db: Database) -> int:
     print(f"{source.label}を {result.rows:,} 件書き出しました: {result.path}")
     if not principal.sees_loan_amounts and source.kind is Kind.LOAN:
         print("金額の列は、閲覧の権限がないため空欄です。")
+    return 0
+
+
+def _report(args: argparse.Namespace, db: Database) -> int:
+    principal = _sign_in(args, db, Kind.REPORT, Action.PRINT)
+    service = ReportingService(db, principal)
+    if args.report_command == "monthly":
+        year, month = args.month
+        report: PeriodReport | FiscalYearReport = service.monthly(year, month)
+        label = f"{year}年{month}月の月次報告"
+    else:
+        report = service.fiscal_year(args.year)
+        label = f"{args.year}年度の年度報告"
+    try:
+        path = service.write_json(report, args.output, overwrite=args.force)
+    except TargetExists as exc:  # appeared while the figures were being counted
+        raise UserError(_TARGET_EXISTS) from exc
+    except TargetUnwritable as exc:
+        raise UserError(_unwritable(args.output, exc.error)) from exc
+    print(f"{label}を書き出しました: {path}")
+    if not principal.sees_loan_amounts:
+        print("融資の金額は、閲覧の権限がないため空欄（null）です。")
     return 0
 
 

@@ -90,6 +90,7 @@ from consult_desk.services.history import HistoryService
 from consult_desk.services.loan_master import LoanMasterService
 from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.reporting import ReportingService
 from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import NewStaff, StaffService
@@ -572,6 +573,23 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         Action.EXPORT,
         lambda w, p: ExportService(w.db, p).export(
             "loans", w.tmp / "loans.csv", ExportFormat.CSV, overwrite=True
+        ),
+    ),
+    "ReportingService.monthly": (
+        Kind.REPORT,
+        Action.READ,
+        lambda w, p: ReportingService(w.db, p).monthly(2026, 11),
+    ),
+    "ReportingService.fiscal_year": (
+        Kind.REPORT,
+        Action.READ,
+        lambda w, p: ReportingService(w.db, p).fiscal_year(2026),
+    ),
+    "ReportingService.write_json": (
+        Kind.REPORT,
+        Action.PRINT,
+        lambda w, p: ReportingService(w.db, p).write_json(
+            ReportingService(w.db, w.admin).monthly(2026, 11), w.tmp / "m.json", overwrite=True
         ),
     ),
     "ExportService.loan_rows": (
@@ -1107,6 +1125,7 @@ SERVICES = [
     ExpertService,
     safety_net.SafetyNetService,
     exports.ExportService,
+    ReportingService,
     streets.StreetService,
     subsidies.SubsidyService,
 ]

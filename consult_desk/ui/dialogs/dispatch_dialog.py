@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -74,6 +73,7 @@ from consult_desk.ui.dialogs.visit_dialog import VisitDialog
 from consult_desk.ui.messages import error_text, label_for, text_for
 from consult_desk.ui.models.dispatch_tables import visits_text
 from consult_desk.ui.widgets.business_picker import BusinessPicker
+from consult_desk.ui.widgets.facts import FactsPanel
 from consult_desk.ui.widgets.inline_fields import (
     HINT_STYLE,
     NONE,
@@ -87,6 +87,7 @@ from consult_desk.ui.widgets.inline_fields import (
     select_data,
     set_error,
 )
+from consult_desk.ui.widgets.layouts import clear_layout
 from consult_desk.ui.widgets.step_form import CheckedForm
 from consult_desk.ui.widgets.tables import make_table_widget
 
@@ -398,7 +399,7 @@ class DispatchDialog(GuardedDialog):
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
 
         # --- facts, visits, history ---
-        self.facts = QGridLayout()
+        self.facts = FactsPanel()
         self.visit_summary = hint()
         self.visits_table = self._table(VISIT_COLUMNS, (48, 124, 112, 140, 110, 250, 84))
         self.visits_table.cellDoubleClicked.connect(lambda row, _c: self.edit_visit(row))
@@ -470,7 +471,7 @@ class DispatchDialog(GuardedDialog):
         form.addRow("", self.save_button)
 
         self.facts_box = QGroupBox(self.tr("派遣の内容"))
-        self.facts_box.setLayout(self.facts)
+        QVBoxLayout(self.facts_box).addWidget(self.facts)
         case_tab = QWidget()
         case_layout = QHBoxLayout(case_tab)
         case_layout.addWidget(card, 1)
@@ -667,11 +668,7 @@ class DispatchDialog(GuardedDialog):
         self.consultation_button.setText(text)
 
     def _fill_actions(self, view: DispatchView) -> None:
-        while self.actions_layout.count():
-            item = self.actions_layout.takeAt(0)
-            widget = item.widget() if item else None
-            if widget is not None and widget not in (self.exit_button, self.visit_button):
-                widget.deleteLater()
+        clear_layout(self.actions_layout, keep=(self.exit_button, self.visit_button))
         self.step_buttons.clear()
         self.exit_actions.clear()
         self.exit_menu.clear()
@@ -704,11 +701,6 @@ class DispatchDialog(GuardedDialog):
         self.actions_box.setVisible(bool(self.step_buttons or self.exit_actions or can_visit))
 
     def _fill_facts(self, view: DispatchView) -> None:
-        while self.facts.count():
-            item = self.facts.takeAt(0)
-            widget = item.widget() if item else None
-            if widget is not None:
-                widget.deleteLater()
         cancelled = NONE
         if view.cancelled_on is not None:
             cancelled = format_date(view.cancelled_on)
@@ -731,31 +723,11 @@ class DispatchDialog(GuardedDialog):
             (self.tr("中止"), cancelled),
             (self.tr("担当"), view.staff_name or NONE),
         ]
-        for row, (name, value) in enumerate(rows):
-            caption = QLabel(name)
-            caption.setStyleSheet(HINT_STYLE)
-            text = QLabel(value)
-            text.setWordWrap(True)
-            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.facts.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
-            self.facts.addWidget(text, row, 1)
-        self.facts.setColumnStretch(1, 1)
-        self.facts.setRowStretch(len(rows), 1)
+        self.facts.set_rows(rows)
 
     def fact(self, caption: str) -> str:
         """The value shown next to a caption in 派遣の内容 (for tests and reading)."""
-        for row in range(self.facts.rowCount()):
-            left = self.facts.itemAtPosition(row, 0)
-            right = self.facts.itemAtPosition(row, 1)
-            if left and right:
-                name, value = left.widget(), right.widget()
-                if (
-                    isinstance(name, QLabel)
-                    and isinstance(value, QLabel)
-                    and name.text() == caption
-                ):
-                    return value.text()
-        return ""
+        return self.facts.fact(caption)
 
     def _fill_visits(self, view: DispatchView) -> None:
         p = self._principal

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -70,8 +69,8 @@ from consult_desk.services.loans import LoanCaseView, LoanService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.messages import error_text, label_for, text_for
 from consult_desk.ui.widgets.business_picker import BusinessPicker
+from consult_desk.ui.widgets.facts import FactsPanel
 from consult_desk.ui.widgets.inline_fields import (
-    HINT_STYLE,
     NONE,
     OVERDUE_STYLE,
     PRIMARY_STYLE,
@@ -84,6 +83,7 @@ from consult_desk.ui.widgets.inline_fields import (
     select_data,
     set_error,
 )
+from consult_desk.ui.widgets.layouts import clear_layout
 from consult_desk.ui.widgets.step_form import CheckedForm
 
 AMOUNT_FIELDS = frozenset(
@@ -621,7 +621,7 @@ class LoanCaseDialog(GuardedDialog):
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
 
         # --- what happened so far, history, schedule ---
-        self.facts = QGridLayout()
+        self.facts = FactsPanel()
         self.history_table = QTableWidget(0, 6)
         self.history_table.setHorizontalHeaderLabels(
             [
@@ -732,7 +732,7 @@ class LoanCaseDialog(GuardedDialog):
         form.addRow("", self.save_button)
 
         facts_box = QGroupBox(self.tr("あっせん・融資の内容"))
-        facts_box.setLayout(self.facts)
+        QVBoxLayout(facts_box).addWidget(self.facts)
         self.facts_box = facts_box
         case_tab = QWidget()
         case_layout = QHBoxLayout(case_tab)
@@ -953,15 +953,9 @@ class LoanCaseDialog(GuardedDialog):
         self.consultation_button.setText(text)
 
     def _fill_actions(self, case: LoanCaseView) -> None:
-        while self.actions_layout.count():
-            item = self.actions_layout.takeAt(0)
-            widget = item.widget() if item else None
-            if widget is not None and widget not in (
-                self.exit_button,
-                self.undo_button,
-                self.interview_button,
-            ):
-                widget.deleteLater()
+        clear_layout(
+            self.actions_layout, keep=(self.exit_button, self.undo_button, self.interview_button)
+        )
         self.step_buttons.clear()
         self.exit_actions.clear()
         self.exit_menu.clear()
@@ -1010,11 +1004,6 @@ class LoanCaseDialog(GuardedDialog):
         return None
 
     def _fill_facts(self, case: LoanCaseView) -> None:
-        while self.facts.count():
-            item = self.facts.takeAt(0)
-            widget = item.widget() if item else None
-            if widget is not None:
-                widget.deleteLater()
         visible = case.amounts_visible
         bank = " ".join(x for x in (case.bank_name, case.branch_name) if x) or NONE
         rates = NONE
@@ -1057,31 +1046,11 @@ class LoanCaseDialog(GuardedDialog):
             (self.tr("終了の理由"), case.close_reason or NONE),
             (self.tr("利子補給の停止"), stopped),
         ]
-        for row, (name, value) in enumerate(rows):
-            caption = QLabel(name)
-            caption.setStyleSheet(HINT_STYLE)
-            text = QLabel(value)
-            text.setWordWrap(True)
-            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.facts.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
-            self.facts.addWidget(text, row, 1)
-        self.facts.setColumnStretch(1, 1)
-        self.facts.setRowStretch(len(rows), 1)
+        self.facts.set_rows(rows)
 
     def fact(self, caption: str) -> str:
         """The value shown next to a caption in あっせん・融資の内容 (for tests and reading)."""
-        for row in range(self.facts.rowCount()):
-            left = self.facts.itemAtPosition(row, 0)
-            right = self.facts.itemAtPosition(row, 1)
-            if left and right:
-                name, value = left.widget(), right.widget()
-                if (
-                    isinstance(name, QLabel)
-                    and isinstance(value, QLabel)
-                    and name.text() == caption
-                ):
-                    return value.text()
-        return ""
+        return self.facts.fact(caption)
 
     # --- history --------------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -60,6 +59,7 @@ from consult_desk.services.streets import StreetService
 from consult_desk.services.subsidies import EDITABLE, SubsidyService
 from consult_desk.ui.messages import error_text, text_for
 from consult_desk.ui.widgets.business_picker import BusinessPicker
+from consult_desk.ui.widgets.facts import FactsPanel
 from consult_desk.ui.widgets.inline_fields import (
     HINT_STYLE,
     NONE,
@@ -78,6 +78,7 @@ from consult_desk.ui.widgets.inline_fields import (
     set_error,
     widget_state,
 )
+from consult_desk.ui.widgets.layouts import clear_layout
 from consult_desk.ui.widgets.step_form import CheckedForm
 
 COMPUTED_STYLE = "font-weight: bold; color: #1f3a5f;"
@@ -466,7 +467,7 @@ class SubsidyDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
 
-        self.facts = QGridLayout()
+        self.facts = FactsPanel()
         self.history_table = QTableWidget(0, 5)
         self.history_table.setHorizontalHeaderLabels(
             [self.tr("日付"), self.tr("手続き"), self.tr("状態"), self.tr("担当"), self.tr("理由")]
@@ -572,7 +573,7 @@ class SubsidyDialog(QDialog):
         card_layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
 
         self.facts_box = QGroupBox(self.tr("交付・実績・支払"))
-        self.facts_box.setLayout(self.facts)
+        QVBoxLayout(self.facts_box).addWidget(self.facts)
         application_tab = QWidget()
         application_layout = QHBoxLayout(application_tab)
         application_layout.addWidget(card, 3)
@@ -793,11 +794,7 @@ class SubsidyDialog(QDialog):
             self.cost_edit.setToolTip(text_for("subsidy.fixed_after_grant"))
 
     def _fill_actions(self, view: ApplicationView) -> None:
-        while self.actions_layout.count():
-            item = self.actions_layout.takeAt(0)
-            widget = item.widget() if item else None
-            if widget is not None and widget is not self.exit_button:
-                widget.deleteLater()
+        clear_layout(self.actions_layout, keep=(self.exit_button,))
         self.step_buttons.clear()
         self.exit_actions.clear()
         self.exit_menu.clear()
@@ -823,11 +820,6 @@ class SubsidyDialog(QDialog):
         self.actions_box.setVisible(bool(forward or exits))
 
     def _fill_facts(self, view: ApplicationView) -> None:
-        while self.facts.count():
-            item = self.facts.takeAt(0)
-            widget = item.widget() if item else None
-            if widget is not None:
-                widget.deleteLater()
 
         def on(day: date | None) -> str:
             return format_date(day) or NONE
@@ -852,31 +844,11 @@ class SubsidyDialog(QDialog):
             (self.tr("終了"), on(view.closed_on)),
             (self.tr("直近の理由"), view.reason or NONE),
         ]
-        for row, (name, value) in enumerate(rows):
-            caption = QLabel(name)
-            caption.setStyleSheet(HINT_STYLE)
-            text = QLabel(value)
-            text.setWordWrap(True)
-            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.facts.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
-            self.facts.addWidget(text, row, 1)
-        self.facts.setColumnStretch(1, 1)
-        self.facts.setRowStretch(len(rows), 1)
+        self.facts.set_rows(rows)
 
     def fact(self, caption: str) -> str:
         """The value shown next to a caption in 交付・実績・支払 (for tests and reading)."""
-        for row in range(self.facts.rowCount()):
-            left = self.facts.itemAtPosition(row, 0)
-            right = self.facts.itemAtPosition(row, 1)
-            if left and right:
-                name, value = left.widget(), right.widget()
-                if (
-                    isinstance(name, QLabel)
-                    and isinstance(value, QLabel)
-                    and name.text() == caption
-                ):
-                    return value.text()
-        return ""
+        return self.facts.fact(caption)
 
     def _fill_history(self) -> None:
         table = self.history_table

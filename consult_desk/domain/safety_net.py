@@ -137,8 +137,8 @@ class SafetyNetRow:
     business_name: str
     kind: SafetyNetKind
     applied_on: date
-    sales_current: int
-    sales_previous: int
+    sales_current: int | None  # None: hidden from roles that may not see loan amounts
+    sales_previous: int | None
     decline_rate: Decimal
     qualifies: bool  # the decline reaches the kind's threshold today
     decision: SafetyNetDecision

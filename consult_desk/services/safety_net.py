@@ -54,7 +54,9 @@ def _conditions(query: SafetyNetQuery) -> list[ColumnElement[bool]]:
     return found
 
 
-def _row(row: Row[Any], today: date) -> SafetyNetRow:
+def _row(row: Row[Any], today: date, amounts: bool) -> SafetyNetRow:
+    """One certification; the sales figures only for roles that may see loan amounts (the
+    decline rate and the decision are shown to everyone who may read the case)."""
     kind = SafetyNetKind(row.kind)
     decision = SafetyNetDecision(row.decision or SafetyNetDecision.PENDING.value)
     until = row.valid_until
@@ -65,8 +67,8 @@ def _row(row: Row[Any], today: date) -> SafetyNetRow:
         business_name=row.business_name,
         kind=kind,
         applied_on=row.applied_on,
-        sales_current=row.sales_current,
-        sales_previous=row.sales_previous,
+        sales_current=row.sales_current if amounts else None,
+        sales_previous=row.sales_previous if amounts else None,
         decline_rate=row.decline_rate,
         qualifies=row.decline_rate >= THRESHOLDS[kind],
         decision=decision,
@@ -224,7 +226,7 @@ class SafetyNetService:
             ).one_or_none()
             if row is None:
                 raise NotFound(f"safety net certification {cert_id}")
-            return _row(row, today or japan_today())
+            return _row(row, today or japan_today(), self._principal.sees_loan_amounts)
 
     def page(
         self,
@@ -244,7 +246,8 @@ class SafetyNetService:
             stmt = stmt.where(after_condition(keys, (after.applied_on, after.id), True))
         stmt = stmt.order_by(c.applied_on.desc(), c.id.desc()).limit(limit)
         with self._db.read() as session:
-            return [_row(row, today) for row in session.execute(stmt)]
+            amounts = self._principal.sees_loan_amounts
+            return [_row(row, today, amounts) for row in session.execute(stmt)]
 
     def count(self, query: SafetyNetQuery, cap: int | None = None) -> int:
         self._principal.require(Kind.LOAN, Action.READ)

@@ -198,7 +198,11 @@ def test_a_consultant_may_read_but_not_apply_or_decide(
         consultant = Principal(member.id, "sato", "佐藤 花子", frozenset({Role.CONSULTANT}))
     theirs = SafetyNetService(db, consultant)
 
-    assert theirs.get(cert_id, today=TODAY).sales_current == 700_000
+    seen = theirs.get(cert_id, today=TODAY)
+    # The case and its decline, but not the business's sales figures.
+    assert (seen.sales_current, seen.sales_previous) == (None, None)
+    assert seen.decline_rate == service.get(cert_id, today=TODAY).decline_rate
+    assert service.get(cert_id, today=TODAY).sales_current == 700_000
     with pytest.raises(PermissionDenied):
         _apply(theirs, business_id, 700_000)
     with pytest.raises(PermissionDenied):

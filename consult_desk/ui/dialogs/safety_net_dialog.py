@@ -318,9 +318,12 @@ class SafetyNetDialog(QDialog):
         self.business_picker.show_business(row.business_id, row.business_name)
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(row.kind))
         self.applied_edit.setText(row.applied_on.isoformat())
-        visible = self._principal.sees_loan_amounts
-        self.current_edit.setText(f"{row.sales_current:,}" if visible else MASK)
-        self.previous_edit.setText(f"{row.sales_previous:,}" if visible else MASK)
+        # The service leaves the figures out for roles that may not see them.
+        for edit, amount in (
+            (self.current_edit, row.sales_current),
+            (self.previous_edit, row.sales_previous),
+        ):
+            edit.setText(MASK if amount is None else f"{amount:,}")
         self.notes_edit.setPlainText(row.notes)
         self._fill_decision(row)
         self._loading = loading

@@ -394,6 +394,15 @@ class Consultation(Tracked, Base):
         Index("ix_consultation_business_id_consulted_on", "business_id", "consulted_on"),
         Index("ix_consultation_staff_id_consulted_on", "staff_id", "consulted_on"),
         Index("ix_consultation_done_due_on", "done", "due_on"),
+        # Report figures by period read this index only (migration 0007).
+        Index(
+            "ix_consultation_figures",
+            "consulted_on",
+            "deleted_at",
+            "channel_id",
+            "business_id",
+            "prospect_name",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -424,6 +433,10 @@ class Consultation(Tracked, Base):
 
 class ConsultationTopicLink(Base):
     __tablename__ = "consultation_topic_link"
+    __table_args__ = (
+        # A period's consultations by primary topic, from the index alone (migration 0007).
+        Index("ix_consultation_topic_link_primary", "consultation_id", "is_primary", "topic_id"),
+    )
 
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("consultation_topic.id"), primary_key=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine
 
 from consult_desk.db.base import Base
 from consult_desk.db.engine import Database, make_engine
@@ -181,6 +182,52 @@ def test_0006_adds_the_paging_indexes_to_a_database_with_loan_cases(tmp_path: Pa
         "ix_expert_dispatch_applied_on_id",
         "ix_safety_net_certification_applied_on_id",
     } <= names
+    engine.dispose()
+
+
+def _indexes(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return {name for (name,) in rows}
+
+
+def test_0007_adds_the_report_indexes_to_a_database_with_consultations(tmp_path: Path) -> None:
+    path = tmp_path / "consultations.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine, "0006")
+    _fill_revision_0001(path)
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "INSERT INTO consultation_topic_link (consultation_id, topic_id, is_primary)"
+            " VALUES (1, (SELECT min(id) FROM consultation_topic), 1)"
+        )
+    raw.close()
+    report_indexes = {"ix_consultation_figures", "ix_consultation_topic_link_primary"}
+    assert not report_indexes & _indexes(engine)
+
+    open_or_upgrade(engine)
+
+    assert report_indexes <= _indexes(engine)
+    with engine.connect() as connection:
+        count = (
+            "SELECT channel_id, count(*) FROM consultation WHERE consulted_on >= '2026-05-01'"
+            " AND consulted_on <= '2026-05-31' AND deleted_at IS NULL GROUP BY channel_id"
+        )
+        assert connection.exec_driver_sql(count).all() == [(1, 1)]
+        plan = " ".join(row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {count}"))
+        assert "COVERING INDEX ix_consultation_figures" in plan
+        assert (
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM consultation_topic_link WHERE is_primary"
+            ).scalar()
+            == 1
+        )
+    downgrade(engine, "0006")
+    assert not report_indexes & _indexes(engine)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT summary FROM consultation").scalar() == (
+            "資金繰りの相談"
+        )
     engine.dispose()
 
 

@@ -36,11 +36,13 @@ ACTION_LABELS = {
     "export": "出力",
     "print": "印刷・PDF",
     "import": "取込",
+    "import_undo": "取込の取消し",
     "backup": "バックアップ",
     "restore_backup": "バックアップから復元",
 }
 
 RECORD_KIND_LABELS = {
+    "import_batch": "取込",
     "business": "事業者",
     "consultation": "相談記録",
     "staff": "職員",

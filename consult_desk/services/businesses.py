@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import date
 from typing import Any
@@ -348,56 +349,85 @@ class BusinessService:
                 raise ValidationError([FieldError("corporate_number", "duplicate")]) from exc
             raise
 
+    @staticmethod
     def _validate(
-        self, session: Session, value: BusinessInput, *, today: date | None, exclude_id: int | None
+        session: Session, value: BusinessInput, *, today: date | None, exclude_id: int | None
     ) -> None:
-        errors = value.errors(today)
-        if value.corporate_number and not any(e.field == "corporate_number" for e in errors):
+        if errors := business_errors(session, value, today=today, exclude_id=exclude_id):
+            raise ValidationError(errors)
+
+    @staticmethod
+    def _apply(session: Session, business: BusinessModel, value: BusinessInput) -> None:
+        apply_business(session, business, value)
+
+
+def business_errors(
+    session: Session,
+    value: BusinessInput,
+    *,
+    today: date | None,
+    exclude_id: int | None,
+    number_owner: Callable[[str], int | None] | None = None,
+) -> list[FieldError]:
+    """Every rule a business must meet, the database's included (a taken 法人番号, a town
+    and its postal code): what the form checks on saving and an import checks for each row.
+    ``value`` is normalised; ``exclude_id`` is the business being edited, if any.
+    ``number_owner`` tells which business holds a 法人番号 (default: ask the database; an
+    import that has read them all in one query answers from memory)."""
+    errors = value.errors(today)
+    if value.corporate_number and not any(e.field == "corporate_number" for e in errors):
+        if number_owner is not None:
+            owner = number_owner(value.corporate_number)
+            taken = owner is not None and owner != exclude_id
+        else:
             stmt = select(BusinessModel.id).where(
                 BusinessModel.corporate_number == value.corporate_number
             )
             if exclude_id is not None:
                 stmt = stmt.where(BusinessModel.id != exclude_id)
-            if session.execute(stmt).first() is not None:
-                errors.append(FieldError("corporate_number", "duplicate"))
-        if value.town_id is not None:
-            town = session.get(Town, value.town_id)
-            if town is None:
-                errors.append(FieldError("town_id", "invalid_choice"))
-            elif not any(e.field == "postal_code" for e in errors):
-                others = set(
-                    session.scalars(select(Town.postal_code).where(Town.id != town.id))
-                ) - {town.postal_code}
-                if code := postal_code_error(value.postal_code, town.postal_code, others):
-                    errors.append(FieldError("postal_code", code))
-            if town is not None and value.area not in (None, town.area):
-                errors.append(FieldError("area", "area.town_mismatch"))
-        if value.street_association_id is not None and (
-            session.get(StreetAssociation, value.street_association_id) is None
-        ):
-            errors.append(FieldError("street_association_id", "invalid_choice"))
-        if errors:
-            raise ValidationError(errors)
+            taken = session.execute(stmt).first() is not None
+        if taken:
+            errors.append(FieldError("corporate_number", "duplicate"))
+    if value.town_id is not None:
+        town = session.get(Town, value.town_id)
+        if town is None:
+            errors.append(FieldError("town_id", "invalid_choice"))
+        elif value.postal_code not in ("", town.postal_code) and not any(
+            e.field == "postal_code" for e in errors
+        ):  # the town's own code needs no look at the others (a row of an import each time)
+            others = set(session.scalars(select(Town.postal_code).where(Town.id != town.id)))
+            others.discard(town.postal_code)
+            if code := postal_code_error(value.postal_code, town.postal_code, others):
+                errors.append(FieldError("postal_code", code))
+        if town is not None and value.area not in (None, town.area):
+            errors.append(FieldError("area", "area.town_mismatch"))
+    if value.street_association_id is not None and (
+        session.get(StreetAssociation, value.street_association_id) is None
+    ):
+        errors.append(FieldError("street_association_id", "invalid_choice"))
+    return errors
 
-    @staticmethod
-    def _apply(session: Session, business: BusinessModel, value: BusinessInput) -> None:
-        for name in INPUT_FIELDS:
-            setattr(business, name, getattr(value, name))
-        business.corporate_number = value.corporate_number or None
-        business.jsic_major = value.jsic_major or None
-        # Stored as entered (None: follow the 業種); the derived one decides the status.
-        business.sme_category = value.sme_category or None
-        category = value.sme_category or default_sme_category(value.jsic_major)
-        business.sme_status = sme_status(
-            SmeCategory(category) if category else None, value.capital, value.employees
-        )
-        if value.town_id is not None:
-            town = session.get(Town, value.town_id)
-            business.area = town.area if town else Area.UNSET
-        else:
-            business.area = value.area or Area.UNSET
-        business.sort_key = kana_key(value.name_kana) or search_key(value.name)
-        business.search_text = search_text(value)
+
+def apply_business(session: Session, business: BusinessModel, value: BusinessInput) -> None:
+    """Copy a validated, normalised value onto the row, with what is derived from it (area,
+    SME status, sort key, search text)."""
+    for name in INPUT_FIELDS:
+        setattr(business, name, getattr(value, name))
+    business.corporate_number = value.corporate_number or None
+    business.jsic_major = value.jsic_major or None
+    # Stored as entered (None: follow the 業種); the derived one decides the status.
+    business.sme_category = value.sme_category or None
+    category = value.sme_category or default_sme_category(value.jsic_major)
+    business.sme_status = sme_status(
+        SmeCategory(category) if category else None, value.capital, value.employees
+    )
+    if value.town_id is not None:
+        town = session.get(Town, value.town_id)
+        business.area = town.area if town else Area.UNSET
+    else:
+        business.area = value.area or Area.UNSET
+    business.sort_key = kana_key(value.name_kana) or search_key(value.name)
+    business.search_text = search_text(value)
 
 
 def masked(value: BusinessInput) -> BusinessInput:

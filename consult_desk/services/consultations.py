@@ -351,59 +351,71 @@ class ConsultationService:
         today: date | None,
         existing: ConsultationModel | None = None,
     ) -> None:
-        """Rules for the value; an edit may keep a consultant who has since left, or a
-        business archived since (staff rotate; old records stay correctable)."""
-        errors = value.errors(today)
-        kept_staff = existing is not None and existing.staff_id == value.staff_id
-        kept_business = existing is not None and existing.business_id == value.business_id
-        channel = session.get(ConsultationChannel, value.channel_id)
-        if channel is None:
-            errors.append(FieldError("channel_id", "invalid_choice"))
-        staff = session.get(Staff, value.staff_id)
-        if staff is None:
-            errors.append(FieldError("staff_id", "invalid_choice"))
-        elif not staff.active and not kept_staff:
-            errors.append(FieldError("staff_id", "staff.inactive"))
-        if value.business_id is not None:
-            business = session.get(BusinessModel, value.business_id)
-            if business is None or business.deleted_at is not None:
-                errors.append(FieldError("business_id", "invalid_choice"))
-            elif business.archived and not kept_business:
-                errors.append(FieldError("business_id", "business.archived"))
-        if value.topic_ids:
-            known = set(
-                session.scalars(
-                    select(ConsultationTopic.id).where(ConsultationTopic.id.in_(value.topic_ids))
-                )
-            )
-            if known != set(value.topic_ids):
-                errors.append(FieldError("topic_ids", "invalid_choice"))
-        if value.initiative_ids:
-            known = set(
-                session.scalars(
-                    select(Initiative.id).where(Initiative.id.in_(value.initiative_ids))
-                )
-            )
-            if known != set(value.initiative_ids):
-                errors.append(FieldError("initiative_ids", "invalid_choice"))
-        if errors:
+        if errors := consultation_errors(session, value, today, existing):
             raise ValidationError(errors)
 
     @staticmethod
     def _apply(session: Session, c: ConsultationModel, value: ConsultationInput) -> None:
-        for name in _SCALAR_FIELDS:
-            setattr(c, name, getattr(value, name))
-        # Keep the link rows that stay: replacing a row by a new one with the same key would
-        # make the flush insert before it deletes.
-        links = {link.topic_id: link for link in c.topics}
-        c.topics = [links.get(t) or ConsultationTopicLink(topic_id=t) for t in value.topic_ids]
-        for link in c.topics:
-            link.is_primary = link.topic_id == value.primary_topic_id
-        initiative_ids = value.initiative_ids or (default_initiative(session, value),)
-        kept = {link.initiative_id: link for link in c.initiatives}
-        c.initiatives = [
-            kept.get(i) or ConsultationInitiative(initiative_id=i) for i in initiative_ids
-        ]
+        apply_consultation(session, c, value)
+
+
+def consultation_errors(
+    session: Session,
+    value: ConsultationInput,
+    today: date | None,
+    existing: ConsultationModel | None = None,
+) -> list[FieldError]:
+    """Every rule a consultation must meet (the form's on saving, an import's for each
+    row); ``value`` is normalised. An edit may keep a consultant who has since left, or a
+    business archived since (staff rotate; old records stay correctable)."""
+    errors = value.errors(today)
+    kept_staff = existing is not None and existing.staff_id == value.staff_id
+    kept_business = existing is not None and existing.business_id == value.business_id
+    channel = session.get(ConsultationChannel, value.channel_id)
+    if channel is None:
+        errors.append(FieldError("channel_id", "invalid_choice"))
+    staff = session.get(Staff, value.staff_id)
+    if staff is None:
+        errors.append(FieldError("staff_id", "invalid_choice"))
+    elif not staff.active and not kept_staff:
+        errors.append(FieldError("staff_id", "staff.inactive"))
+    if value.business_id is not None:
+        business = session.get(BusinessModel, value.business_id)
+        if business is None or business.deleted_at is not None:
+            errors.append(FieldError("business_id", "invalid_choice"))
+        elif business.archived and not kept_business:
+            errors.append(FieldError("business_id", "business.archived"))
+    if value.topic_ids:
+        known = set(
+            session.scalars(
+                select(ConsultationTopic.id).where(ConsultationTopic.id.in_(value.topic_ids))
+            )
+        )
+        if known != set(value.topic_ids):
+            errors.append(FieldError("topic_ids", "invalid_choice"))
+    if value.initiative_ids:
+        known = set(
+            session.scalars(select(Initiative.id).where(Initiative.id.in_(value.initiative_ids)))
+        )
+        if known != set(value.initiative_ids):
+            errors.append(FieldError("initiative_ids", "invalid_choice"))
+    return errors
+
+
+def apply_consultation(session: Session, c: ConsultationModel, value: ConsultationInput) -> None:
+    """Copy a validated, normalised value onto the row: fields, topic links (the primary one
+    marked) and initiatives (the primary topic's, else 経営相談, unless chosen)."""
+    for name in _SCALAR_FIELDS:
+        setattr(c, name, getattr(value, name))
+    # Keep the link rows that stay: replacing a row by a new one with the same key would
+    # make the flush insert before it deletes.
+    links = {link.topic_id: link for link in c.topics}
+    c.topics = [links.get(t) or ConsultationTopicLink(topic_id=t) for t in value.topic_ids]
+    for link in c.topics:
+        link.is_primary = link.topic_id == value.primary_topic_id
+    initiative_ids = value.initiative_ids or (default_initiative(session, value),)
+    kept = {link.initiative_id: link for link in c.initiatives}
+    c.initiatives = [kept.get(i) or ConsultationInitiative(initiative_id=i) for i in initiative_ids]
 
 
 def primary_topic_name() -> Any:

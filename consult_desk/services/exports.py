@@ -1,48 +1,59 @@
-"""Exports of records to CSV / xlsx (``consult-desk export KIND``).
+"""Exports of records to CSV / xlsx (``consult-desk export KIND`` and the lists' export buttons).
 
 - ``EXPORTS`` names every kind that can be exported: its label, the permission it needs, the
-  audit record kind, its columns and where its rows come from. A new kind is one entry there
-  (and a ``*_rows`` method), and the command line offers it at once.
+  audit record kind, its columns, the list query its rows may be filtered by and where its rows
+  come from. A new kind is one entry there (and a ``_*_stream`` method), and the command line
+  offers it at once.
+- Businesses, consultations and loan cases are written in the import's columns
+  (``domain/import_values.COLUMNS``: the same headers, values as the import reads them), so an
+  export imports back into another database unchanged.
+- One entry point, ``ExportService.export``: the period (``date_from`` / ``date_to``, on the
+  kind's main date) and the list's current filter (``query``, the list's own query object)
+  narrow the rows together. Records in the trash are never exported.
 - Rows stream from the database a chunk at a time (never the whole table) straight into the
   writer. The file is written beside the target under a temporary name and renamed at the end,
   so a failed export never leaves half a file, and an existing file is replaced only when asked.
-- Every export needs the kind's Action.EXPORT and is audited once ("export", with the row count
-  and the period), after the file is complete. Roles that may not see loan amounts get those
-  columns empty.
-- What a row needs from its children (a dispatch's visits and fees, a support record's events)
-  is read per chunk with one query over the chunk's ids, so memory stays one chunk whatever the
-  table's size.
+- Every export needs the kind's Action.EXPORT and is audited once ("export", with the row count,
+  the period, the filter, the format and the file name), after the file is complete. Roles that
+  may not see loan amounts get those columns empty; the columns hold no personal data the lists
+  mask (representatives' home addresses and personal phones are not among them).
+- What a row needs from its children (a dispatch's visits and fees, a support record's events,
+  a consultation's topics) is read per chunk with one query over the chunk's ids, so memory
+  stays one chunk whatever the table's size.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import date
-from decimal import Decimal
-from enum import StrEnum
+from datetime import date, datetime, time, timedelta
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from consult_desk.db.engine import Database
 from consult_desk.db.models import (
     Bank,
-    BankBranch,
     Business,
     Consultation,
+    ConsultationChannel,
+    ConsultationTopic,
+    ConsultationTopicLink,
     DispatchProgram,
     DispatchProgramTerms,
     DispatchVisit,
     Expert,
     ExpertDispatch,
     Initiative,
+    JsicMajor,
     LoanCase,
+    LoanCaseEvent,
     LoanProgram,
     Staff,
     StreetAssociation,
@@ -52,17 +63,31 @@ from consult_desk.db.models import (
     SubsidyProgram,
     SupportKind,
 )
-from consult_desk.domain.businesses import Residence
-from consult_desk.domain.dispatch import DispatchState
+from consult_desk.domain.businesses import BusinessKind, BusinessQuery, Residence
+from consult_desk.domain.consultations import ConsultationQuery
+from consult_desk.domain.dispatch import DispatchQuery, DispatchState
 from consult_desk.domain.errors import DomainError, FieldError, ValidationError
-from consult_desk.domain.fiscal import fiscal_year
-from consult_desk.domain.loans import LoanState
+from consult_desk.domain.fiscal import JST, fiscal_year, japan_today
+from consult_desk.domain.import_values import ImportKind, known_columns
+from consult_desk.domain.loans import LoanQuery, LoanState
 from consult_desk.domain.permissions import Action, Kind, Principal
-from consult_desk.domain.subsidies import SubsidyState, SubsidyTarget
+from consult_desk.domain.streets import SupportQuery
+from consult_desk.domain.subsidies import ApplicationQuery, SubsidyState, SubsidyTarget
 from consult_desk.reports.tabular import Column, ColumnKind, write_csv, write_xlsx
 from consult_desk.services import audit
+from consult_desk.services.businesses import _conditions as business_conditions
+from consult_desk.services.businesses import _sort_keys as business_sort_keys
+from consult_desk.services.consultations import _conditions as consultation_conditions
+from consult_desk.services.dispatch import _conditions as dispatch_conditions
+from consult_desk.services.loans import _conditions as loan_conditions
+from consult_desk.services.settings import SettingsService
+from consult_desk.services.streets import _support_conditions
+from consult_desk.services.subsidies import _conditions as subsidy_conditions
 
 CHUNK = 1000  # rows fetched from the database at a time
+PROGRESS_EVERY = 500  # rows between two progress calls
+
+ExportProgress = Callable[[int], None]  # rows written so far
 
 
 class ExportFormat(StrEnum):
@@ -93,84 +118,78 @@ class ExportResult:
     rows: int
 
 
-@dataclass(frozen=True, slots=True)
-class LoanExportRow:
-    """One loan case as exported; the field order is the column order (LOAN_COLUMNS)."""
-
-    case_id: int
-    received_on: date
-    receipt_number: str
-    business_name: str
-    corporate_number: str
-    program_name: str
-    state: str  # Japanese label
-    status_since: date
-    bank_name: str
-    branch_name: str
-    referral_number: str
-    referred_on: date | None
-    requested_amount: int | None  # amounts: None for roles without the loan-amount grant
-    referral_amount: int | None
-    approved_amount: int | None
-    executed_on: date | None
-    executed_amount: int | None
-    term_months: int | None
-    grace_months: int | None
-    nominal_rate: Decimal | None
-    subsidy_rate: Decimal | None
-    borrower_rate: Decimal | None
-    residence: str  # 代表者区分: 区民 / 一般 / ""
-    closed_on: date | None
-    close_reason: str
-    subsidy_stopped_on: date | None
-    subsidy_stop_reason: str
-    officer_name: str
-
-    def cells(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in _LOAN_FIELDS)
+_T, _I, _Y, _D = ColumnKind.TEXT, ColumnKind.INTEGER, ColumnKind.YEN, ColumnKind.DATE
 
 
-_LOAN_FIELDS = tuple(f.name for f in fields(LoanExportRow))
+def _import_columns(
+    kind: ImportKind, formats: Mapping[str, tuple[ColumnKind, int]]
+) -> tuple[Column, ...]:
+    """The import's columns of ``kind``, in its order, each with its cell kind and width: an
+    import column without a format here (or a format for no column) fails at start-up."""
+    names = known_columns(kind)
+    if set(names) != set(formats):
+        raise AssertionError(f"export columns of {kind}: {sorted(set(names) ^ set(formats))}")
+    return tuple(Column(name, *formats[name]) for name in names)
 
 
-_T, _I, _Y, _D, _R = (
-    ColumnKind.TEXT,
-    ColumnKind.INTEGER,
-    ColumnKind.YEN,
-    ColumnKind.DATE,
-    ColumnKind.RATE,
+BUSINESS_COLUMNS = _import_columns(
+    ImportKind.BUSINESSES,
+    {
+        "事業者名": (_T, 34),
+        "フリガナ": (_T, 30),
+        "法人番号": (_T, 16),
+        "事業者区分": (_T, 12),
+        "業種": (_T, 26),
+        "郵便番号": (_T, 10),
+        "所在地": (_T, 40),
+        "電話番号": (_T, 15),
+        "メール": (_T, 28),
+        "代表者名": (_T, 16),
+        "代表者区分": (_T, 11),
+        "資本金": (_Y, 14),
+        "従業員数": (_I, 10),
+        "設立日": (_D, 12),
+    },
 )
-LOAN_COLUMNS: tuple[Column, ...] = (
-    Column("案件番号", _I, 10),
-    Column("受付日", _D, 12),
-    Column("受付番号", _T, 12),
-    Column("事業者", _T, 34),
-    Column("法人番号", _T, 16),
-    Column("資金種別", _T, 20),
-    Column("状態", _T, 16),
-    Column("状態の日付", _D, 12),
-    Column("金融機関", _T, 20),
-    Column("支店", _T, 14),
-    Column("あっせん書番号", _T, 22),
-    Column("あっせん日", _D, 12),
-    Column("希望額", _Y, 14),
-    Column("あっせん額", _Y, 14),
-    Column("承諾額", _Y, 14),
-    Column("実行日", _D, 12),
-    Column("実行額", _Y, 14),
-    Column("期間(月)", _I, 10),
-    Column("据置(月)", _I, 10),
-    Column("名目利率(%)", _R, 13),
-    Column("利子補給率(%)", _R, 15),
-    Column("本人負担率(%)", _R, 15),
-    Column("代表者区分", _T, 11),
-    Column("完了日", _D, 12),
-    Column("終了理由", _T, 34),
-    Column("利子補給停止日", _D, 15),
-    Column("停止理由", _T, 26),
-    Column("担当", _T, 14),
+CONSULTATION_COLUMNS = _import_columns(
+    ImportKind.CONSULTATIONS,
+    {
+        "相談日": (_D, 12),
+        "事業者名": (_T, 34),
+        "法人番号": (_T, 16),
+        "相談方法": (_T, 12),
+        "相談分野": (_T, 34),
+        "担当者": (_T, 14),
+        "所要時間": (_I, 10),
+        "相談内容": (_T, 50),
+        "助言内容": (_T, 50),
+        "次回対応": (_T, 30),
+        "対応期限": (_D, 12),
+    },
 )
-assert len(LOAN_COLUMNS) == len(_LOAN_FIELDS)
+LOAN_COLUMNS = _import_columns(
+    ImportKind.LOANS,
+    {
+        "受付日": (_D, 12),
+        "事業者名": (_T, 34),
+        "法人番号": (_T, 16),
+        "資金種別": (_T, 20),
+        "金融機関": (_T, 20),
+        "申込額": (_Y, 14),
+        "状態": (_T, 16),
+        "あっせん書交付日": (_D, 16),
+        "実行日": (_D, 12),
+        "実行額": (_Y, 14),
+        "終了日": (_D, 12),
+        "理由": (_T, 34),
+        "あっせん額": (_Y, 14),
+        "承諾額": (_Y, 14),
+        "期間(月)": (_I, 10),
+        "据置(月)": (_I, 10),
+    },
+)
+# The loan columns of amounts: empty for roles that may not see loan amounts.
+LOAN_AMOUNT_COLUMNS = ("申込額", "実行額", "あっせん額", "承諾額")
 
 DISPATCH_COLUMNS: tuple[Column, ...] = (
     Column("派遣番号", _I, 10),
@@ -249,6 +268,21 @@ SUBSIDY_COLUMNS: tuple[Column, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
+class ExportFilter:
+    """What narrows an export: the period on the kind's main date (inclusive) and the list's
+    query (None: every record not in the trash)."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    query: Any = None
+    today: date | None = None  # for filters relative to today (overdue …); default: Japan's
+
+    @property
+    def day(self) -> date:
+        return self.today or japan_today()
+
+
+@dataclass(frozen=True, slots=True)
 class ExportSource:
     """One kind of export."""
 
@@ -256,17 +290,37 @@ class ExportSource:
     kind: Kind  # the permission kind (Action.EXPORT on it)
     record_kind: str  # in the audit trail
     columns: tuple[Column, ...]
-    rows: Callable[[ExportService, date | None, date | None], Iterable[Sequence[object]]]
+    query_type: type[Any]  # the query of the kind's list page (the GUI's current filter)
+    rows: Callable[[ExportService, ExportFilter], Iterable[Sequence[object]]]
     period: str  # which date --from/--to filter on (for help)
 
 
 EXPORTS: dict[str, ExportSource] = {
+    "businesses": ExportSource(
+        label="事業者",
+        kind=Kind.BUSINESS,
+        record_kind="business",
+        columns=BUSINESS_COLUMNS,
+        query_type=BusinessQuery,
+        rows=lambda service, given: service._business_stream(given),
+        period="登録日",
+    ),
+    "consultations": ExportSource(
+        label="相談記録",
+        kind=Kind.CONSULTATION,
+        record_kind="consultation",
+        columns=CONSULTATION_COLUMNS,
+        query_type=ConsultationQuery,
+        rows=lambda service, given: service._consultation_stream(given),
+        period="相談日",
+    ),
     "loans": ExportSource(
         label="融資あっせん案件",
         kind=Kind.LOAN,
         record_kind="loan_case",
         columns=LOAN_COLUMNS,
-        rows=lambda service, first, last: (r.cells() for r in service._loan_stream(first, last)),
+        query_type=LoanQuery,
+        rows=lambda service, given: service._loan_stream(given),
         period="受付日",
     ),
     "dispatches": ExportSource(
@@ -274,7 +328,8 @@ EXPORTS: dict[str, ExportSource] = {
         kind=Kind.DISPATCH,
         record_kind="expert_dispatch",
         columns=DISPATCH_COLUMNS,
-        rows=lambda service, first, last: service._dispatch_stream(first, last),
+        query_type=DispatchQuery,
+        rows=lambda service, given: service._dispatch_stream(given),
         period="申請日",
     ),
     "street-support": ExportSource(
@@ -282,7 +337,8 @@ EXPORTS: dict[str, ExportSource] = {
         kind=Kind.STREET,
         record_kind="street_support",
         columns=STREET_SUPPORT_COLUMNS,
-        rows=lambda service, first, last: service._street_support_stream(first, last),
+        query_type=SupportQuery,
+        rows=lambda service, given: service._street_support_stream(given),
         period="支援日",
     ),
     "subsidies": ExportSource(
@@ -290,7 +346,8 @@ EXPORTS: dict[str, ExportSource] = {
         kind=Kind.SUBSIDY,
         record_kind="subsidy_application",
         columns=SUBSIDY_COLUMNS,
-        rows=lambda service, first, last: service._subsidy_stream(first, last),
+        query_type=ApplicationQuery,
+        rows=lambda service, given: service._subsidy_stream(given),
         period="申請日",
     ),
 }
@@ -303,6 +360,27 @@ def _check_period(date_from: date | None, date_to: date | None) -> None:
 
 def _period(date_from: date | None, date_to: date | None) -> str:
     return f"{date_from.isoformat() if date_from else ''}〜{date_to.isoformat() if date_to else ''}"
+
+
+def _describe_query(query: object) -> dict[str, Any]:
+    """The fields of a list query that differ from its defaults, as plain JSON values (the
+    audit entry's "filter")."""
+    found: dict[str, Any] = {}
+    for spec in fields(query):  # type: ignore[arg-type]
+        value = getattr(query, spec.name)
+        if value != spec.default:
+            found[spec.name] = _plain(value)
+    return found
+
+
+def _plain(value: object) -> Any:
+    if isinstance(value, frozenset | set | tuple | list):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 class ExportService:
@@ -318,15 +396,34 @@ class ExportService:
         date_from: date | None = None,
         date_to: date | None = None,
         *,
+        query: object | None = None,
         overwrite: bool = False,
+        today: date | None = None,
+        progress: ExportProgress | None = None,
     ) -> ExportResult:
-        """Write the ``kind`` records (of the period, if given) to ``target``."""
+        """Write the ``kind`` records to ``target``: those of the period (on the kind's main
+        date, ``EXPORTS[kind].period``) that match ``query`` (the kind's list query, as the list
+        page holds it: ``EXPORTS[kind].query_type``), in the list's columns for the import.
+
+        Raises ``PermissionDenied`` (nothing written), ``ValidationError`` (a reversed period),
+        ``TargetExists`` (``target`` is there and ``overwrite`` is off), ``TargetUnwritable``;
+        ``TypeError`` for a query of another kind. ``today`` is the day "overdue" filters are
+        judged against (default: Japan's today). ``progress(rows)`` is called every few hundred
+        rows and once at the end; an exception raised from it stops the export, and then no
+        file is left and nothing is audited.
+        """
         source = EXPORTS[kind]
         self._principal.require(source.kind, Action.EXPORT)
+        if query is not None and not isinstance(query, source.query_type):
+            raise TypeError(f"{kind} exports take a {source.query_type.__name__}")
         _check_period(date_from, date_to)
+        if isinstance(query, SupportQuery) and (errors := query.errors()):
+            raise ValidationError(errors)
         if target.exists() and not overwrite:  # refuse before any work
             raise TargetExists(str(target))
-        rows = source.rows(self, date_from, date_to)
+        rows = source.rows(self, ExportFilter(date_from, date_to, query, today))
+        if progress is not None:
+            rows = _reporting(rows, progress)
 
         def write(path: Path) -> int:
             if fmt == ExportFormat.XLSX:
@@ -337,124 +434,218 @@ class ExportService:
             count = _write_replacing(target, overwrite, write)
         except OSError as exc:
             raise TargetUnwritable(target, exc) from exc
+        changes: dict[str, Any] = {
+            "rows": [None, count],
+            "period": [None, _period(date_from, date_to)],
+            "format": [None, ExportFormat(fmt).value],
+            "file": [None, target.name],
+        }
+        if query is not None:
+            changes["filter"] = [None, _describe_query(query)]
         try:
             with self._db.write() as session:
                 audit.record(
-                    session,
-                    self._principal.staff_id,
-                    "export",
-                    source.record_kind,
-                    None,
-                    {
-                        "rows": [None, count],
-                        "period": [None, _period(date_from, date_to)],
-                        "format": [None, fmt.value],
-                        "file": [None, target.name],
-                    },
+                    session, self._principal.staff_id, "export", source.record_kind, None, changes
                 )
         except BaseException:
             target.unlink(missing_ok=True)  # an export nobody can trace must not stay behind
             raise
         return ExportResult(target, count)
 
-    def loan_rows(
-        self, date_from: date | None = None, date_to: date | None = None
-    ) -> Iterator[LoanExportRow]:
-        """Loan cases received in the period (inclusive), oldest first, fetched in chunks.
-
-        For callers that write their own file: the audit entry is written once the last row
-        has been taken.
-        """
-        self._principal.require(Kind.LOAN, Action.EXPORT)  # now, not at the first row
-        _check_period(date_from, date_to)
-        return self._audited(self._loan_stream(date_from, date_to), date_from, date_to)
-
-    def _audited(
-        self, rows: Iterator[LoanExportRow], date_from: date | None, date_to: date | None
-    ) -> Iterator[LoanExportRow]:
-        count = 0
-        for row in rows:
-            yield row
-            count += 1
-        with self._db.write() as session:
-            audit.record(
-                session,
-                self._principal.staff_id,
-                "export",
-                "loan_case",
-                None,
-                {"rows": [None, count], "period": [None, _period(date_from, date_to)]},
-            )
-
-    def _loan_stream(self, date_from: date | None, date_to: date | None) -> Iterator[LoanExportRow]:
-        c = LoanCase
-        officer = aliased(Staff)
-        stmt = (
-            select(
-                c.id,
-                c.received_on,
-                c.receipt_number,
-                Business.name.label("business_name"),
-                Business.corporate_number,
-                LoanProgram.name.label("program_name"),
-                c.status,
-                c.status_since,
-                Bank.name.label("bank_name"),
-                BankBranch.name.label("branch_name"),
-                c.referral_number,
-                c.referred_on,
-                c.requested_amount,
-                c.referral_amount,
-                c.approved_amount,
-                c.executed_on,
-                c.executed_amount,
-                c.term_months,
-                c.grace_months,
-                c.nominal_rate,
-                c.subsidy_rate,
-                c.borrower_rate,
-                c.representative_residence,
-                Business.representative_residence.label("residence_now"),
-                c.closed_on,
-                c.close_reason,
-                c.subsidy_stopped_on,
-                c.subsidy_stop_reason,
-                officer.name.label("officer_name"),
-            )
-            .join(Business, Business.id == c.business_id)
-            .join(LoanProgram, LoanProgram.id == c.program_id)
-            .outerjoin(Bank, Bank.id == c.bank_id)
-            .outerjoin(BankBranch, BankBranch.id == c.branch_id)
-            .outerjoin(officer, officer.id == c.officer_id)
-            .order_by(c.received_on, c.id)
-        )
-        if date_from is not None:
-            stmt = stmt.where(c.received_on >= date_from)
-        if date_to is not None:
-            stmt = stmt.where(c.received_on <= date_to)
-        visible = self._principal.sees_loan_amounts
-        with self._db.read() as session:
-            # One query read a chunk at a time (a server-side cursor on PostgreSQL): the file
-            # shows one consistent moment however long the writing takes.
-            result = session.execute(stmt, execution_options={"yield_per": CHUNK})
-            for chunk in result.partitions():
-                for row in chunk:
-                    yield _loan_row(row, visible)
-
     def _chunks(
         self, stmt: Select[*tuple[Any, ...]]
     ) -> Iterator[tuple[Session, Sequence[Row[Any]]]]:
         """The rows of one query a chunk at a time (a server-side cursor on PostgreSQL), with
-        the session, for the per-chunk lookups of children."""
+        the session, for the per-chunk lookups of children. One query: the file shows one
+        consistent moment however long the writing takes."""
         with self._db.read() as session:
             result = session.execute(stmt, execution_options={"yield_per": CHUNK})
             for chunk in result.partitions():
                 yield session, chunk
 
-    def _dispatch_stream(
-        self, date_from: date | None, date_to: date | None
-    ) -> Iterator[tuple[object, ...]]:
+    # --- businesses, consultations and loan cases: the import's columns -----------------------
+
+    def _business_stream(self, given: ExportFilter) -> Iterator[tuple[object, ...]]:
+        """Businesses registered in the period (Japan days), in the list's order (by name
+        unless the query says otherwise); archived ones too unless the query leaves them out."""
+        query: BusinessQuery = given.query or BusinessQuery(archived=None)
+        b = Business
+        keys = business_sort_keys(query.sort)
+        stmt = (
+            select(
+                b.name,
+                b.name_kana,
+                b.corporate_number,
+                b.kind,
+                b.jsic_major,
+                JsicMajor.name.label("jsic_name"),
+                b.postal_code,
+                b.address,
+                b.phone,
+                b.email,
+                b.representative_name,
+                b.representative_residence,
+                b.capital,
+                b.employees,
+                b.founded_on,
+            )
+            .outerjoin(JsicMajor, JsicMajor.code == b.jsic_major)
+            .where(*business_conditions(query), *_day_conditions(b.created_at, given))
+            .order_by(*([k.desc() for k in keys] if query.descending else keys))
+        )
+        names = known_columns(ImportKind.BUSINESSES)
+        for _, chunk in self._chunks(stmt):
+            for row in chunk:
+                residence = row.representative_residence
+                cells: dict[str, object] = {
+                    "事業者名": row.name,
+                    "フリガナ": row.name_kana,
+                    "法人番号": row.corporate_number or "",
+                    "事業者区分": BusinessKind(row.kind).label,
+                    "業種": row.jsic_name or row.jsic_major or "",
+                    "郵便番号": _postal_code(row.postal_code),
+                    "所在地": row.address,
+                    "電話番号": row.phone,
+                    "メール": row.email,
+                    "代表者名": row.representative_name,
+                    "代表者区分": Residence(residence).label if residence else "",
+                    "資本金": row.capital,
+                    "従業員数": row.employees,
+                    "設立日": row.founded_on,
+                }
+                yield tuple(cells[name] for name in names)
+
+    def _consultation_stream(self, given: ExportFilter) -> Iterator[tuple[object, ...]]:
+        """Consultations of the period, oldest first; archived ones too unless the query leaves
+        them out. The topics are named primary first; a prospective founder's name stands in
+        the business column (the list's 相談者)."""
+        query: ConsultationQuery = given.query or ConsultationQuery(archived=None)
+        c = Consultation
+        stmt = _period_filter(
+            select(
+                c.id,
+                c.consulted_on,
+                Business.name.label("business_name"),
+                Business.corporate_number,
+                c.prospect_name,
+                ConsultationChannel.name.label("channel_name"),
+                Staff.name.label("staff_name"),
+                c.minutes,
+                c.summary,
+                c.advice,
+                c.next_action,
+                c.due_on,
+            )
+            .join(ConsultationChannel, ConsultationChannel.id == c.channel_id)
+            .outerjoin(Staff, Staff.id == c.staff_id)
+            .outerjoin(Business, Business.id == c.business_id)
+            .where(*consultation_conditions(query))
+            .order_by(c.consulted_on, c.id),
+            c.consulted_on,
+            given.date_from,
+            given.date_to,
+        )
+        names = known_columns(ImportKind.CONSULTATIONS)
+        for session, chunk in self._chunks(stmt):
+            topics = _topic_names(session, [row.id for row in chunk])
+            for row in chunk:
+                cells: dict[str, object] = {
+                    "相談日": row.consulted_on,
+                    "事業者名": row.business_name or row.prospect_name,
+                    "法人番号": row.corporate_number or "",
+                    "相談方法": row.channel_name,
+                    "相談分野": "、".join(topics.get(row.id, ())),
+                    "担当者": row.staff_name or "",
+                    "所要時間": row.minutes,
+                    "相談内容": row.summary,
+                    "助言内容": row.advice,
+                    "次回対応": row.next_action,
+                    "対応期限": row.due_on,
+                }
+                yield tuple(cells[name] for name in names)
+
+    def _loan_stream(self, given: ExportFilter) -> Iterator[tuple[object, ...]]:
+        """Loan cases received in the period, oldest first. The status and its dates are what
+        the import rebuilds the case's history from; 理由 is the closing reason, or for a case
+        on hold the reason it was put on hold."""
+        c = LoanCase
+        stmt = _period_filter(
+            select(
+                c.id,
+                c.received_on,
+                Business.name.label("business_name"),
+                Business.corporate_number,
+                LoanProgram.name.label("program_name"),
+                Bank.name.label("bank_name"),
+                c.requested_amount,
+                c.status,
+                c.referred_on,
+                c.executed_on,
+                c.executed_amount,
+                c.closed_on,
+                c.close_reason,
+                c.referral_amount,
+                c.approved_amount,
+                c.term_months,
+                c.grace_months,
+            )
+            .join(Business, Business.id == c.business_id)
+            .join(LoanProgram, LoanProgram.id == c.program_id)
+            .outerjoin(Bank, Bank.id == c.bank_id)
+            .where(*self._loan_conditions(given))
+            .order_by(c.received_on, c.id),
+            c.received_on,
+            given.date_from,
+            given.date_to,
+        )
+        visible = self._principal.sees_loan_amounts
+        names = known_columns(ImportKind.LOANS)
+
+        def amount(value: int | None) -> int | None:
+            return value if visible else None
+
+        for session, chunk in self._chunks(stmt):
+            held = [row.id for row in chunk if row.status == LoanState.ON_HOLD]
+            hold_reasons = _hold_reasons(session, held) if held else {}
+            for row in chunk:
+                reason = hold_reasons.get(row.id, "") or row.close_reason
+                cells: dict[str, object] = {
+                    "受付日": row.received_on,
+                    "事業者名": row.business_name,
+                    "法人番号": row.corporate_number or "",
+                    "資金種別": row.program_name,
+                    "金融機関": row.bank_name or "",
+                    "申込額": amount(row.requested_amount),
+                    "状態": LoanState(row.status).label,
+                    "あっせん書交付日": row.referred_on,
+                    "実行日": row.executed_on,
+                    "実行額": amount(row.executed_amount),
+                    "終了日": row.closed_on,
+                    "理由": reason,
+                    "あっせん額": amount(row.referral_amount),
+                    "承諾額": amount(row.approved_amount),
+                    "期間(月)": row.term_months,
+                    "据置(月)": row.grace_months,
+                }
+                yield tuple(cells[name] for name in names)
+
+    def _loan_conditions(self, given: ExportFilter) -> list[ColumnElement[bool]]:
+        query: LoanQuery | None = given.query
+        if query is None:
+            return []
+        thresholds: dict[str, int] = {}
+        if query.overdue_only:
+            try:  # the pipeline's "overdue" days, as the list page reads them
+                thresholds = SettingsService(self._db, self._principal).loan_overdue_days()
+            except DomainError:
+                thresholds = {}
+        return loan_conditions(query, thresholds, given.day)
+
+    # --- the support desk's records -----------------------------------------------------------
+
+    def _dispatch_stream(self, given: ExportFilter) -> Iterator[tuple[object, ...]]:
         """Dispatches applied for in the period, oldest application first."""
+        query: DispatchQuery = given.query or DispatchQuery()
         c = ExpertDispatch
         stmt = _period_filter(
             select(
@@ -487,10 +678,11 @@ class ExportService:
             .outerjoin(Expert, Expert.id == c.expert_id)
             .outerjoin(Consultation, Consultation.id == c.consultation_id)
             .outerjoin(Staff, Staff.id == c.staff_id)
+            .where(*dispatch_conditions(query, given.day))
             .order_by(c.applied_on, c.id),
             c.applied_on,
-            date_from,
-            date_to,
+            given.date_from,
+            given.date_to,
         )
         for session, chunk in self._chunks(stmt):
             visits = _visit_summaries(session, chunk)
@@ -524,11 +716,10 @@ class ExportService:
                     row.staff_name or "",
                 )
 
-    def _street_support_stream(
-        self, date_from: date | None, date_to: date | None
-    ) -> Iterator[tuple[object, ...]]:
+    def _street_support_stream(self, given: ExportFilter) -> Iterator[tuple[object, ...]]:
         """Support records of the period (the day of support), oldest first, with the events
         linked to each."""
+        query: SupportQuery = given.query or SupportQuery()
         r = StreetSupport
         stmt = _period_filter(
             select(
@@ -549,10 +740,11 @@ class ExportService:
             .join(SupportKind, SupportKind.id == r.kind_id)
             .join(Initiative, Initiative.id == r.initiative_id)
             .outerjoin(Staff, Staff.id == r.staff_id)
+            .where(*_support_conditions(query))
             .order_by(r.supported_on, r.id),
             r.supported_on,
-            date_from,
-            date_to,
+            given.date_from,
+            given.date_to,
         )
         for session, chunk in self._chunks(stmt):
             events = _linked_events(session, [row.id for row in chunk])
@@ -580,11 +772,10 @@ class ExportService:
                     row.notes,
                 )
 
-    def _subsidy_stream(
-        self, date_from: date | None, date_to: date | None
-    ) -> Iterator[tuple[object, ...]]:
+    def _subsidy_stream(self, given: ExportFilter) -> Iterator[tuple[object, ...]]:
         """Applications filed in the period, oldest first; the applicant is a business or a
         shopping street."""
+        query: ApplicationQuery = given.query or ApplicationQuery()
         a = SubsidyApplication
         stmt = _period_filter(
             select(
@@ -623,10 +814,11 @@ class ExportService:
             .outerjoin(StreetAssociation, StreetAssociation.id == a.association_id)
             .outerjoin(StreetEvent, StreetEvent.id == a.event_id)
             .outerjoin(Staff, Staff.id == a.staff_id)
+            .where(*subsidy_conditions(query, given.day))
             .order_by(a.applied_on, a.id),
             a.applied_on,
-            date_from,
-            date_to,
+            given.date_from,
+            given.date_to,
         )
         for _, chunk in self._chunks(stmt):
             for row in chunk:
@@ -660,6 +852,18 @@ class ExportService:
                     row.initiative_code,
                     row.staff_name or "",
                 )
+
+
+def _reporting(
+    rows: Iterable[Sequence[object]], progress: ExportProgress
+) -> Iterator[Sequence[object]]:
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
+    progress(count)
 
 
 def _period_filter(
@@ -756,44 +960,54 @@ def _add(total: int | None, value: int | None) -> int | None:
     return total + value
 
 
-def _loan_row(row: Any, visible: bool) -> LoanExportRow:
-    """``row``: one result row of ``_loan_stream``'s query (read by column name)."""
+def _day_conditions(column: Any, given: ExportFilter) -> list[ColumnElement[bool]]:
+    """A timestamp within the period's Japan days (a business's 登録日)."""
+    found: list[ColumnElement[bool]] = []
+    if given.date_from is not None:
+        found.append(column >= _japan_midnight(given.date_from))
+    if given.date_to is not None:
+        found.append(column < _japan_midnight(given.date_to + timedelta(days=1)))
+    return found
 
-    def amount(value: int | None) -> int | None:
-        return value if visible else None
 
-    # The snapshot taken at referral; before that, what the business record says today.
-    residence = row.representative_residence or row.residence_now
-    return LoanExportRow(
-        case_id=row.id,
-        received_on=row.received_on,
-        receipt_number=row.receipt_number,
-        business_name=row.business_name,
-        corporate_number=row.corporate_number or "",
-        program_name=row.program_name,
-        state=LoanState(row.status).label,
-        status_since=row.status_since,
-        bank_name=row.bank_name or "",
-        branch_name=row.branch_name or "",
-        referral_number=row.referral_number,
-        referred_on=row.referred_on,
-        requested_amount=amount(row.requested_amount),
-        referral_amount=amount(row.referral_amount),
-        approved_amount=amount(row.approved_amount),
-        executed_on=row.executed_on,
-        executed_amount=amount(row.executed_amount),
-        term_months=row.term_months,
-        grace_months=row.grace_months,
-        nominal_rate=row.nominal_rate,
-        subsidy_rate=row.subsidy_rate,
-        borrower_rate=row.borrower_rate,
-        residence=Residence(residence).label if residence else "",
-        closed_on=row.closed_on,
-        close_reason=row.close_reason,
-        subsidy_stopped_on=row.subsidy_stopped_on,
-        subsidy_stop_reason=row.subsidy_stop_reason,
-        officer_name=row.officer_name or "",
-    )
+def _japan_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=JST)
+
+
+def _postal_code(digits: str) -> str:
+    """1010054 → 101-0054 (as people write it; a spreadsheet keeps it as text)."""
+    return f"{digits[:3]}-{digits[3:]}" if len(digits) == 7 and digits.isdigit() else digits
+
+
+def _topic_names(session: Session, consultation_ids: list[int]) -> dict[int, list[str]]:
+    """The topics of each consultation: the primary one first, then in the list's order."""
+    link, topic = ConsultationTopicLink, ConsultationTopic
+    found: dict[int, list[str]] = {}
+    for consultation_id, name in session.execute(
+        select(link.consultation_id, topic.name)
+        .join(topic, topic.id == link.topic_id)
+        .where(link.consultation_id.in_(consultation_ids))
+        .order_by(link.consultation_id, link.is_primary.desc(), topic.sort_order, topic.id)
+    ):
+        found.setdefault(consultation_id, []).append(name)
+    return found
+
+
+def _hold_reasons(session: Session, case_ids: list[int]) -> dict[int, str]:
+    """Why each case was put on hold: the reason of its latest step to 保留."""
+    e = LoanCaseEvent
+    found: dict[int, str] = {}
+    for case_id, reason in session.execute(
+        select(e.case_id, e.reason)
+        .where(
+            e.case_id.in_(case_ids),
+            e.kind == "transition",
+            e.to_status == LoanState.ON_HOLD.value,
+        )
+        .order_by(e.case_id, e.id)
+    ):
+        found[case_id] = reason  # the latest wins
+    return found
 
 
 def _write_replacing(target: Path, overwrite: bool, write: Callable[[Path], Any]) -> int:

@@ -2,6 +2,7 @@
 
 import csv
 import errno
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from consult_desk.cli import main
+from consult_desk.domain.import_values import ImportKind, known_columns
 from consult_desk.domain.messages import message_for
 from consult_desk.services import exports
 from consult_desk.services.exports import EXPORTS, LOAN_COLUMNS
@@ -100,7 +102,7 @@ def test_export_loans_as_csv(capsys: pytest.CaptureFixture[str], demo_db: Path, 
     assert header == HEADERS
     assert len(rows) == cases
     assert [r[0] for r in rows] == [
-        str(i) for (i,) in query(demo_db, "SELECT id FROM loan_case ORDER BY received_on, id")
+        str(day) for (day,) in query(demo_db, "SELECT received_on FROM loan_case ORDER BY 1")
     ]
     assert query(
         demo_db,
@@ -138,7 +140,7 @@ def test_the_format_follows_the_file_name_and_the_period_filters(
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
     assert len(rows) == expected + 1
-    received = [r[1] for r in rows[1:]]
+    received = [r[0] for r in rows[1:]]
     assert all(
         r is not None and "2025-04-01" <= r.date().isoformat() <= "2026-03-31" for r in received
     )
@@ -362,3 +364,110 @@ def test_help_tells_excel_users_to_choose_xlsx_for_the_corporate_number(
         main(["export", "--help"])
     text = "".join(capsys.readouterr().out.split())  # help lines wrap anywhere
     assert "法人番号" in text and "xlsx" in text
+
+
+RECORD_KINDS = [
+    ("businesses", "事業者", "business", "SELECT count(*) FROM business WHERE deleted_at IS NULL"),
+    (
+        "consultations",
+        "相談記録",
+        "consultation",
+        "SELECT count(*) FROM consultation WHERE deleted_at IS NULL",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "label", "record_kind", "count_sql"), RECORD_KINDS)
+def test_export_businesses_and_consultations_in_the_imports_columns(
+    capsys: pytest.CaptureFixture[str],
+    demo_db: Path,
+    out: Path,
+    kind: str,
+    label: str,
+    record_kind: str,
+    count_sql: str,
+) -> None:
+    target = out / f"{kind}.csv"
+
+    code, stdout, err = run(
+        capsys, "--db", demo_db, "export", kind, "--format", "csv", "-o", target
+    )
+
+    assert (code, err) == (0, "")
+    [(count,)] = query(demo_db, count_sql)
+    assert stdout == f"{label}を {count:,} 件書き出しました: {target}\n"
+    header, *rows = read_csv(target)
+    assert header == list(known_columns(ImportKind(kind)))
+    assert len(rows) == count > 0
+    assert query(
+        demo_db,
+        "SELECT count(*) FROM audit_log WHERE action = 'export' AND record_kind = ?",
+        record_kind,
+    ) == [(1,)]
+
+
+def test_consultations_of_a_period_in_japanese_dates_as_a_consultant(
+    capsys: pytest.CaptureFixture[str], demo_db: Path, out: Path
+) -> None:
+    target = out / "consultations.xlsx"
+
+    code, stdout, err = run(
+        capsys,
+        "--db",
+        demo_db,
+        "export",
+        "consultations",
+        "-o",
+        target,
+        "--from",
+        "令和7年4月1日",
+        "--to",
+        "R8.3.31",
+        user="demo-consultant1",
+    )
+
+    assert (code, err) == (0, "")
+    [(expected,)] = query(
+        demo_db,
+        "SELECT count(*) FROM consultation WHERE deleted_at IS NULL"
+        " AND consulted_on BETWEEN '2025-04-01' AND '2026-03-31'",
+    )
+    assert f"相談記録を {expected:,} 件" in stdout
+    sheet = load_workbook(target, read_only=True).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == expected + 1 > 1
+    assert all(
+        r[0] is not None and "2025-04-01" <= r[0].date().isoformat() <= "2026-03-31"
+        for r in rows[1:]
+    )
+    [(changes,)] = query(
+        demo_db, "SELECT changes FROM audit_log WHERE action = 'export' ORDER BY id DESC LIMIT 1"
+    )
+    assert json.loads(str(changes))["period"] == [None, "2025-04-01〜2026-03-31"]
+
+
+def test_an_auditor_may_not_export_businesses(
+    capsys: pytest.CaptureFixture[str], demo_db: Path, out: Path
+) -> None:
+    result = run(
+        capsys, "--db", demo_db, "export", "businesses", "-o", out / "b.csv", user="demo-auditor"
+    )
+
+    assert_user_error(result, message_for("permission.denied"))
+    assert list(out.iterdir()) == []
+
+
+def test_help_names_every_list(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    text = "".join(capsys.readouterr().out.split())
+    for kind in (
+        "businesses",
+        "consultations",
+        "loans",
+        "dispatches",
+        "street-support",
+        "subsidies",
+    ):
+        assert f"{kind}={EXPORTS[kind].label}（期間は{EXPORTS[kind].period}）" in text

@@ -1,4 +1,5 @@
-"""Loan-case exports on a real SQLite file: CSV for Excel, xlsx, masking, period, audit."""
+"""Loan-case exports on a real database: CSV for Excel, xlsx, the import's columns, masking,
+period, audit."""
 
 import csv
 import json
@@ -14,6 +15,7 @@ from consult_desk.db.engine import Database
 from consult_desk.db.models import AuditLog, Staff, StaffRole
 from consult_desk.domain import permissions
 from consult_desk.domain.errors import ValidationError
+from consult_desk.domain.import_values import ImportKind, known_columns
 from consult_desk.domain.loans import LoanCaseInput, StepInput, StepName
 from consult_desk.domain.permissions import PermissionDenied, Principal, Role
 from consult_desk.reports import tabular
@@ -29,46 +31,43 @@ from consult_desk.services.loans import LoanService
 from tests.loan_setup import LoanWorld, make_loan_world
 
 TODAY = date(2026, 11, 30)
+# The import's loan columns, in its order: an export imports back as it is.
 HEADERS = [
-    "案件番号",
     "受付日",
-    "受付番号",
-    "事業者",
+    "事業者名",
     "法人番号",
     "資金種別",
-    "状態",
-    "状態の日付",
     "金融機関",
-    "支店",
-    "あっせん書番号",
-    "あっせん日",
-    "希望額",
-    "あっせん額",
-    "承諾額",
+    "申込額",
+    "状態",
+    "あっせん書交付日",
     "実行日",
     "実行額",
+    "終了日",
+    "理由",
+    "あっせん額",
+    "承諾額",
     "期間(月)",
     "据置(月)",
-    "名目利率(%)",
-    "利子補給率(%)",
-    "本人負担率(%)",
-    "代表者区分",
-    "完了日",
-    "終了理由",
-    "利子補給停止日",
-    "停止理由",
-    "担当",
 ]
-AMOUNTS = ["希望額", "あっせん額", "承諾額", "実行額"]
+AMOUNTS = ["申込額", "実行額", "あっせん額", "承諾額"]
 
 
 @pytest.fixture
 def world(db: Database, admin: Principal) -> LoanWorld:
-    """An old inquiry (received 10/1) and a loan executed in November (received 11/20)."""
+    """An inquiry withdrawn in October (received 10/1) and a loan executed in November
+    (received 11/20)."""
     world = make_loan_world(db)
     loans = LoanService(db, admin)
-    loans.add(
+    withdrawn = loans.add(
         LoanCaseInput(world.business_id, world.program_id, date(2026, 10, 1), purpose="仕入"),
+        today=TODAY,
+    )
+    loans.advance(
+        withdrawn,
+        loans.get(withdrawn).version,
+        # Typed text that looks like a formula.
+        StepInput(StepName.WITHDRAW, date(2026, 10, 5), reason="=他行で調達"),
         today=TODAY,
     )
     case_id = loans.add(
@@ -91,7 +90,7 @@ def world(db: Database, admin: Principal) -> LoanWorld:
         StepInput(
             StepName.REFER,
             date(2026, 11, 26),
-            referral_number="=R8-001",  # typed text that looks like a formula
+            referral_number="R8-001",
             referral_amount=5_000_000,
             bank_id=world.bank_id,
             branch_id=world.branch_id,
@@ -159,19 +158,27 @@ def test_csv_starts_with_a_bom_and_has_japanese_headers(
     header, *rows = _read_csv(target)
     assert header == HEADERS == [c.title for c in LOAN_COLUMNS]
     assert len(rows) == 2
-    executed = dict(zip(header, rows[1], strict=True))
-    assert executed["受付日"] == "2026-11-20"  # the receipt step's day, oldest case first
-    assert executed["状態"] == "融資実行"
-    assert (executed["金融機関"], executed["支店"]) == ("みずほ銀行", "神田支店")
-    assert executed["あっせん書番号"] == "'=R8-001"  # never run as a formula by Excel
-    assert [executed[name] for name in AMOUNTS] == ["5000000", "5000000", "4000000", "4000000"]
-    assert (executed["名目利率(%)"], executed["利子補給率(%)"], executed["本人負担率(%)"]) == (
-        "2.1",
-        "1.6",
-        "0.5",
-    )
-    assert (executed["代表者区分"], executed["担当"]) == ("区民", "管理 太郎")
-    assert rows[0][header.index("状態")] == "相談"
+    withdrawn, executed = (dict(zip(header, row, strict=True)) for row in rows)
+    assert executed == {
+        "受付日": "2026-11-20",  # the receipt step's day, oldest case first
+        "事業者名": "神田青果株式会社",
+        "法人番号": "",
+        "資金種別": "営業資金",
+        "金融機関": "みずほ銀行",
+        "申込額": "5000000",
+        "状態": "融資実行",
+        "あっせん書交付日": "2026-11-26",
+        "実行日": "2026-11-30",
+        "実行額": "4000000",
+        "終了日": "",
+        "理由": "",
+        "あっせん額": "5000000",
+        "承諾額": "4000000",
+        "期間(月)": "60",
+        "据置(月)": "6",
+    }
+    assert (withdrawn["状態"], withdrawn["終了日"]) == ("取下げ", "2026-10-05")
+    assert withdrawn["理由"] == "'=他行で調達"  # never run as a formula by Excel
     # Nothing but the file: no temporary file left beside it.
     assert [p.name for p in out.iterdir()] == ["loans.csv"]
 
@@ -189,15 +196,16 @@ def test_xlsx_reopens_with_dates_yen_and_a_frozen_bold_header(
     assert sheet.freeze_panes == "A2"
     assert [c.value for c in sheet[1]] == HEADERS
     assert all(c.font.b for c in sheet[1])
+    withdrawn = {h: c for h, c in zip(HEADERS, sheet[2], strict=True)}
     executed = {h: c for h, c in zip(HEADERS, sheet[3], strict=True)}
     assert executed["実行日"].value == datetime(2026, 11, 30)
     assert executed["実行日"].number_format == "yyyy-mm-dd"
     assert executed["実行額"].value == 4_000_000
     assert executed["実行額"].number_format == "#,##0"
-    assert executed["名目利率(%)"].value == pytest.approx(2.1)
-    assert executed["あっせん書番号"].value == "=R8-001"
-    assert executed["あっせん書番号"].data_type == "s"  # text, not a formula
-    assert sheet.column_dimensions["D"].width == 34  # 事業者
+    assert executed["期間(月)"].value == 60
+    assert withdrawn["理由"].value == "=他行で調達"
+    assert withdrawn["理由"].data_type == "s"  # text, not a formula
+    assert sheet.column_dimensions["B"].width == 34  # 事業者名
     assert sheet.max_row == 3
 
 
@@ -217,7 +225,7 @@ def test_amounts_are_empty_for_a_role_without_the_amount_grant(
     header, *rows = _read_csv(target)
     for row in rows:
         assert [row[header.index(name)] for name in AMOUNTS] == ["", "", "", ""]
-    assert rows[1][header.index("名目利率(%)")] == "2.1"  # rates are not amounts
+    assert rows[1][header.index("期間(月)")] == "60"  # terms are not amounts
 
 
 def test_a_consultant_may_not_export(db: Database, world: LoanWorld, out: Path) -> None:
@@ -226,8 +234,6 @@ def test_a_consultant_may_not_export(db: Database, world: LoanWorld, out: Path) 
 
     with pytest.raises(PermissionDenied):
         service.export("loans", out / "x.csv", ExportFormat.CSV)
-    with pytest.raises(PermissionDenied):
-        service.loan_rows()  # refused at the call, not at the first row
 
     assert list(out.iterdir()) == []
     assert _exports(db) == []
@@ -244,7 +250,7 @@ def test_the_period_filters_on_the_receipt_day(
     )
 
     assert result.rows == 1
-    assert [r[1] for r in _read_csv(november)[1:]] == ["2026-11-20"]
+    assert [r[0] for r in _read_csv(november)[1:]] == ["2026-11-20"]
     assert (
         service.export(
             "loans", out / "october.csv", ExportFormat.CSV, date_to=date(2026, 10, 31)
@@ -270,13 +276,6 @@ def test_each_export_is_audited_once_with_rows_and_period(
             "file": [None, "a.xlsx"],
         }
     ]
-
-    # The row stream for callers that write themselves: audited once, when it is used up.
-    rows = service.loan_rows(date_to=TODAY)
-    first = next(rows)
-    assert first.state == "相談" and len(_exports(db)) == 1
-    assert len([first, *rows]) == 2
-    assert _exports(db)[-1] == {"rows": [None, 2], "period": [None, "〜2026-11-30"]}
 
 
 def test_a_failed_export_leaves_no_file_and_no_audit_entry(
@@ -314,9 +313,8 @@ def test_a_missing_folder_is_unwritable_and_names_the_target(
     assert _exports(db) == []
 
 
-def test_rate_headers_carry_their_unit() -> None:
-    titles = [c.title for c in LOAN_COLUMNS]
-    assert {"名目利率(%)", "利子補給率(%)", "本人負担率(%)"} <= set(titles)
+def test_the_columns_are_the_imports_loan_columns() -> None:
+    assert [c.title for c in LOAN_COLUMNS] == list(known_columns(ImportKind.LOANS))
 
 
 def test_an_existing_file_is_replaced_only_when_asked(
@@ -365,5 +363,5 @@ def test_rows_stream_in_chunks(
 ) -> None:
     # Chunks of one row: every row still comes, in receipt order.
     monkeypatch.setattr(exports, "CHUNK", 1)
-    rows = list(ExportService(db, admin).loan_rows())
-    assert [r.received_on for r in rows] == [date(2026, 10, 1), date(2026, 11, 20)]
+    ExportService(db, admin).export("loans", out / "loans.csv", ExportFormat.CSV)
+    assert [r[0] for r in _read_csv(out / "loans.csv")[1:]] == ["2026-10-01", "2026-11-20"]

@@ -5,8 +5,9 @@ import csv
 import json
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,11 @@ from sqlalchemy import select
 
 from consult_desk.db.engine import Database
 from consult_desk.db.models import AuditLog, Staff
-from consult_desk.domain.dispatch import DispatchState
+from consult_desk.domain.dispatch import DispatchQuery, DispatchState
+from consult_desk.domain.errors import ValidationError
 from consult_desk.domain.permissions import SETUP, PermissionDenied, Principal, Role
-from consult_desk.domain.subsidies import SubsidyState
+from consult_desk.domain.streets import SupportQuery
+from consult_desk.domain.subsidies import ApplicationQuery, SubsidyState, SubsidyTarget
 from consult_desk.reports.tabular import Column
 from consult_desk.services import exports
 from consult_desk.services.demo import DemoService
@@ -31,6 +34,7 @@ from consult_desk.services.exports import (
     ExportFormat,
     ExportService,
 )
+from consult_desk.services.streets import StreetService
 from consult_desk.services.subsidies import SubsidyService
 
 ANCHOR = date(2026, 11, 30)
@@ -320,3 +324,84 @@ def test_rows_are_the_same_whatever_the_chunk_size(
         target = out / f"chunks-{size}.csv"
         service.export(kind, target, ExportFormat.CSV)
         assert read_csv(target) == read_csv(whole)
+
+
+def test_the_lists_filter_gives_the_rows_the_list_shows(demo: Database, out: Path) -> None:
+    """The GUI exports its list's current query: the same records as the list, oldest first,
+    and the filter is in the audit entry."""
+    principal = admin(demo)
+    service = ExportService(demo, principal)
+    today = ANCHOR + timedelta(days=1)
+    dispatches = DispatchService(demo, principal)
+    subsidies = SubsidyService(demo, principal)
+    streets = StreetService(demo, principal)
+    kind_id = streets.page_supports(SupportQuery(), limit=1)[0].kind_id
+    cases: list[tuple[str, object, list[int]]] = [
+        (
+            "dispatches",
+            DispatchQuery(states=frozenset({DispatchState.COMPLETED}), fiscal_year=2026),
+            [
+                r.id
+                for r in dispatches.page(
+                    DispatchQuery(states=frozenset({DispatchState.COMPLETED}), fiscal_year=2026),
+                    limit=10_000,
+                    today=today,
+                )
+            ],
+        ),
+        (
+            "subsidies",
+            ApplicationQuery(target=SubsidyTarget.STREET),
+            [
+                r.id
+                for r in subsidies.page(
+                    ApplicationQuery(target=SubsidyTarget.STREET), limit=10_000, today=today
+                )
+            ],
+        ),
+        (
+            "street-support",
+            SupportQuery(kind_id=kind_id),
+            [r.id for r in streets.page_supports(SupportQuery(kind_id=kind_id), limit=10_000)],
+        ),
+    ]
+    for kind, list_query, listed in cases:
+        everything = len(all_ids(demo, kind))
+        target = out / f"{kind}.csv"
+        result = service.export(kind, target, ExportFormat.CSV, query=list_query, today=today)
+        ids = [int(r[0]) for r in read_csv(target)[1:]]
+        assert 0 < result.rows == len(ids) < everything, kind
+        assert sorted(ids) == sorted(listed), kind
+        assert audited(demo, EXPORTS[kind].record_kind)[-1]["filter"][1], kind
+
+
+def all_ids(db: Database, kind: str) -> list[int]:
+    service = ExportService(db, admin(db))
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "all.csv"
+        service.export(kind, target, ExportFormat.CSV)
+        return [int(r[0]) for r in read_csv(target)[1:]]
+
+
+def test_overdue_reports_are_judged_against_the_day_given(demo: Database, out: Path) -> None:
+    service = ExportService(demo, admin(demo))
+    overdue = DispatchQuery(report_overdue=True)
+    dispatches = DispatchService(demo, admin(demo))
+
+    for day in (date(2026, 4, 1), ANCHOR + timedelta(days=400)):
+        target = out / f"{day}.csv"
+        result = service.export("dispatches", target, ExportFormat.CSV, query=overdue, today=day)
+        assert result.rows == dispatches.count(overdue, today=day)
+    assert result.rows > 0
+
+
+def test_a_reversed_support_period_or_a_foreign_query_is_refused(demo: Database, out: Path) -> None:
+    service = ExportService(demo, admin(demo))
+    reversed_query = SupportQuery(date_from=date(2026, 5, 1), date_to=date(2026, 4, 1))
+
+    with pytest.raises(ValidationError) as refused:
+        service.export("street-support", out / "x.csv", ExportFormat.CSV, query=reversed_query)
+    assert refused.value.codes() == {"date_to": "period.reversed"}
+    with pytest.raises(TypeError):
+        service.export("subsidies", out / "x.csv", ExportFormat.CSV, query=DispatchQuery())
+    assert list(out.iterdir()) == []

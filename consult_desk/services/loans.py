@@ -246,55 +246,10 @@ class LoanService:
         """Open a case at 相談 (the 相談カード)."""
         self._principal.require(Kind.LOAN, Action.CREATE)
         today = today or japan_today()
-        errors = value.errors(today)
         with self._db.write() as session:
-            business = session.get(Business, value.business_id)
-            if business is None or business.deleted_at is not None:
-                errors.append(FieldError("business_id", "required"))
-            elif business.archived:
-                errors.append(FieldError("business_id", "business.archived"))
-            program = session.get(LoanProgram, value.program_id)
-            if program is None or not program.active:
-                errors.append(FieldError("program_id", "invalid_choice"))
-            if value.consultation_id is not None:
-                consultation = session.get(Consultation, value.consultation_id)
-                if consultation is None or consultation.business_id != value.business_id:
-                    errors.append(FieldError("consultation_id", "loan.consultation_mismatch"))
-            self._check_bank(session, value.bank_id, value.branch_id, errors)
-            if errors:
+            if errors := new_case_errors(session, value, today):
                 raise ValidationError(errors)
-            assert program is not None
-            case = LoanCase(
-                business_id=value.business_id,
-                consultation_id=value.consultation_id,
-                program_id=value.program_id,
-                initiative_id=program.initiative_id or _fallback_initiative(session),
-                status=LoanState.INQUIRY.value,
-                status_since=value.received_on,
-                officer_id=value.officer_id or self._principal.staff_id,
-                interviewer=normalize(value.interviewer),
-                received_on=value.received_on,
-                requested_amount=value.requested_amount,
-                purpose=normalize_lines(value.purpose),
-                bank_id=value.bank_id,
-                branch_id=value.branch_id,
-                created_by_id=self._principal.staff_id,
-                updated_by_id=self._principal.staff_id,
-            )
-            session.add(case)
-            records.flush(session)
-            session.add(
-                LoanCaseEvent(
-                    case_id=case.id,
-                    kind="transition",
-                    from_status=None,
-                    to_status=LoanState.INQUIRY.value,
-                    occurred_on=value.received_on,
-                    staff_id=self._principal.staff_id,
-                    reason="",
-                    data=json.dumps({"opened": True}),
-                )
-            )
+            case = open_case(session, value, self._principal.staff_id)
             audit.record(session, self._principal.staff_id, "create", RECORD_KIND, case.id)
             return case.id
 
@@ -345,7 +300,7 @@ class LoanService:
             case = session.get(LoanCase, case_id)
             if case is None:
                 raise NotFound(f"loan case {case_id}")
-            return self._check(session, case, value, today or japan_today())
+            return check_case_step(session, case, value, today or japan_today())
 
     def advance(
         self, case_id: int, version: int, value: StepInput, *, today: date | None = None
@@ -355,11 +310,11 @@ class LoanService:
         today = today or japan_today()
         with self._db.write() as session:
             case = _load(session, case_id, version)
-            findings = self._check(session, case, value, today)
+            findings = check_case_step(session, case, value, today)
             if findings.errors:
                 raise ValidationError(findings.errors)
             step = STEPS[value.step]
-            changes = self._changes(session, case, value)
+            changes = step_changes(session, case, value)
             before = {name: _json_value(getattr(case, name)) for name in changes}
             with session.no_autoflush:
                 for name, new in changes.items():
@@ -500,8 +455,11 @@ class LoanService:
                 errors.append(FieldError("occurred_on", "date.future"))
             if case.executed_on and paid_on < case.executed_on:
                 errors.append(FieldError("occurred_on", "loan.before_execution"))
-            if not errors:
-                balance = loan_schedule.balance_on(_terms(session, case), paid_on)
+            terms = _terms(session, case)
+            if terms is None:
+                errors.append(FieldError("term_months", "loan.term_unknown"))
+            elif not errors:
+                balance = loan_schedule.balance_on(terms, paid_on)
                 if amount > balance:
                     errors.append(FieldError("amount", "loan.above_balance"))
             if errors:
@@ -690,9 +648,8 @@ class LoanService:
             case = session.get(LoanCase, case_id)
             if case is None:
                 raise NotFound(f"loan case {case_id}")
-            if case.executed_on is None:
-                return []
-            return loan_schedule.schedule(_terms(session, case))
+            terms = _terms(session, case) if case.executed_on is not None else None
+            return loan_schedule.schedule(terms) if terms is not None else []
 
     def forecast(self, fiscal_year: int) -> Forecast:
         """The 年度's interest subsidy over every loan running in it, for the budget."""
@@ -717,6 +674,8 @@ class LoanService:
             prepayments = _prepayments(session, [case.id for case, _, _ in cases])
             for case, business, program in cases:
                 terms = _terms(session, case, prepayments.get(case.id, ()))
+                if terms is None:
+                    continue  # imported without 期間: no schedule, so no subsidy can be forecast
                 amount = loan_schedule.fiscal_year_subsidy(terms, fiscal_year)
                 lines.append(
                     ForecastLine(case.id, business, program, amount, case.subsidy_stopped_on)
@@ -740,96 +699,6 @@ class LoanService:
             branch = session.get(BankBranch, branch_id)
             if branch is None or branch.bank_id != bank_id:
                 errors.append(FieldError("branch_id", "loan.branch_mismatch"))
-
-    def _check(self, session: Session, case: LoanCase, value: StepInput, today: date) -> Findings:
-        program = session.get(LoanProgram, case.program_id)
-        assert program is not None
-        business = session.get(Business, case.business_id)
-        assert business is not None
-        state = LoanState(case.status)
-        terms = None
-        if value.step == StepName.REFER:
-            terms = _terms_in_force(session, case.program_id, value.occurred_on)
-        others, outstanding = _other_loans(session, case, today)
-        interviews = session.execute(
-            select(func.count())
-            .select_from(LoanCaseEvent)
-            .where(LoanCaseEvent.case_id == case.id, LoanCaseEvent.kind == "interview")
-        ).scalar_one()
-        facts = CaseFacts(
-            state=state,
-            is_startup=program.is_startup,
-            received_on=case.received_on,
-            in_ward_since=business.in_ward_since,
-            founded_on=business.founded_on,
-            referral_amount=case.referral_amount,
-            approved_amount=case.approved_amount,
-            limit_amount=terms.limit_amount if terms else case.limit_amount,
-            max_term_months=case.max_term_months,
-            max_grace_months=case.max_grace_months,
-            max_concurrent_loans=terms.max_concurrent_loans if terms else None,
-            other_loans=others,
-            other_outstanding=outstanding,
-            coaching_interviews=interviews,
-            status_since=case.status_since,
-        )
-        findings = check_step(facts, value, today)
-        errors, warnings = list(findings.errors), list(findings.warnings)
-        if value.step == StepName.REFER:
-            self._check_bank(session, value.bank_id, value.branch_id, errors)
-            if business.representative_residence is None:
-                warnings.append(FieldError("representative_residence", "loan.residence_unknown"))
-        rate, subsidy = value.nominal_rate, case.subsidy_rate
-        executing = value.step == StepName.EXECUTE
-        if executing and rate is not None and subsidy is not None and rate < subsidy:
-            errors.append(FieldError("nominal_rate", "loan.rate_below_subsidy"))
-        return Findings(errors, warnings)
-
-    def _changes(self, session: Session, case: LoanCase, value: StepInput) -> dict[str, Any]:
-        step = STEPS[value.step]
-        on = value.occurred_on
-        changes: dict[str, Any] = {"status": step.target.value, "status_since": on}
-        name = step.name
-        if name in (StepName.RECEIVE, StepName.START_COACHING):
-            changes["interviewer"] = normalize(value.interviewer)
-        if name == StepName.RECEIVE:
-            changes["received_on"] = on
-            if value.receipt_number:
-                changes["receipt_number"] = normalize(value.receipt_number)
-            if value.requested_amount is not None:
-                changes["requested_amount"] = value.requested_amount
-        elif name == StepName.START_REVIEW:
-            for field_name in (
-                "eligible_in_ward_year",
-                "eligible_head_office",
-                "eligible_taxes_paid",
-                "eligible_no_virtual_office",
-                "eligible_industry_covered",
-            ):
-                changes[field_name] = getattr(value, field_name)
-        elif name == StepName.REFER:
-            changes |= self._referral(session, case, value)
-        elif name == StepName.GUARANTEE:
-            changes["approved_amount"] = value.approved_amount
-            changes["guarantee_fee"] = value.guarantee_fee
-        elif name == StepName.EXECUTE:
-            rate = value.nominal_rate
-            subsidy = case.subsidy_rate or Decimal(0)
-            changes |= {
-                "executed_on": on,
-                "executed_amount": value.executed_amount,
-                "term_months": value.term_months,
-                "grace_months": value.grace_months,
-                "nominal_rate": rate,
-                "borrower_rate": rate - subsidy if rate is not None else None,
-            }
-        if step.target in TERMINAL:
-            changes["closed_on"] = on
-            changes["close_reason"] = normalize_lines(value.reason)
-        if name == StepName.SUBROGATE and case.subsidy_stopped_on is None:
-            changes["subsidy_stopped_on"] = on
-            changes["subsidy_stop_reason"] = SubsidyStopReason.SUBROGATED.value
-        return changes
 
     @staticmethod
     def _referral(session: Session, case: LoanCase, value: StepInput) -> dict[str, Any]:
@@ -966,6 +835,167 @@ class LoanService:
         )
 
 
+def new_case_errors(session: Session, value: LoanCaseInput, today: date) -> list[FieldError]:
+    """Every rule a new case (相談カード) must meet: the form's on saving, an import's for each
+    row."""
+    errors = value.errors(today)
+    business = session.get(Business, value.business_id)
+    if business is None or business.deleted_at is not None:
+        errors.append(FieldError("business_id", "required"))
+    elif business.archived:
+        errors.append(FieldError("business_id", "business.archived"))
+    program = session.get(LoanProgram, value.program_id)
+    if program is None or not program.active:
+        errors.append(FieldError("program_id", "invalid_choice"))
+    if value.consultation_id is not None:
+        consultation = session.get(Consultation, value.consultation_id)
+        if consultation is None or consultation.business_id != value.business_id:
+            errors.append(FieldError("consultation_id", "loan.consultation_mismatch"))
+    LoanService._check_bank(session, value.bank_id, value.branch_id, errors)
+    return errors
+
+
+def open_case(
+    session: Session,
+    value: LoanCaseInput,
+    actor_id: int | None,
+    *,
+    note: dict[str, Any] | None = None,
+) -> LoanCase:
+    """Store a checked new case at 相談 with its opening event (``note`` joins the event's
+    data); the caller audits."""
+    program = session.get(LoanProgram, value.program_id)
+    assert program is not None  # new_case_errors refused the case otherwise
+    case = LoanCase(
+        business_id=value.business_id,
+        consultation_id=value.consultation_id,
+        program_id=value.program_id,
+        initiative_id=program.initiative_id or _fallback_initiative(session),
+        status=LoanState.INQUIRY.value,
+        status_since=value.received_on,
+        officer_id=value.officer_id or actor_id,
+        interviewer=normalize(value.interviewer),
+        received_on=value.received_on,
+        requested_amount=value.requested_amount,
+        purpose=normalize_lines(value.purpose),
+        bank_id=value.bank_id,
+        branch_id=value.branch_id,
+        created_by_id=actor_id,
+        updated_by_id=actor_id,
+    )
+    session.add(case)
+    records.flush(session)
+    session.add(
+        LoanCaseEvent(
+            case_id=case.id,
+            kind="transition",
+            from_status=None,
+            to_status=LoanState.INQUIRY.value,
+            occurred_on=value.received_on,
+            staff_id=actor_id,
+            reason="",
+            data=json.dumps({"opened": True, **(note or {})}, ensure_ascii=False),
+        )
+    )
+    return case
+
+
+def check_case_step(session: Session, case: LoanCase, value: StepInput, today: date) -> Findings:
+    """What a step on a stored case would meet: the facts ``check_step`` needs read from the
+    database (terms in force, other loans, interviews), plus the bank and rate checks."""
+    program = session.get(LoanProgram, case.program_id)
+    assert program is not None
+    business = session.get(Business, case.business_id)
+    assert business is not None
+    state = LoanState(case.status)
+    terms = None
+    if value.step == StepName.REFER:
+        terms = _terms_in_force(session, case.program_id, value.occurred_on)
+    others, outstanding = _other_loans(session, case, today)
+    interviews = session.execute(
+        select(func.count())
+        .select_from(LoanCaseEvent)
+        .where(LoanCaseEvent.case_id == case.id, LoanCaseEvent.kind == "interview")
+    ).scalar_one()
+    facts = CaseFacts(
+        state=state,
+        is_startup=program.is_startup,
+        received_on=case.received_on,
+        in_ward_since=business.in_ward_since,
+        founded_on=business.founded_on,
+        referral_amount=case.referral_amount,
+        approved_amount=case.approved_amount,
+        limit_amount=terms.limit_amount if terms else case.limit_amount,
+        max_term_months=case.max_term_months,
+        max_grace_months=case.max_grace_months,
+        max_concurrent_loans=terms.max_concurrent_loans if terms else None,
+        other_loans=others,
+        other_outstanding=outstanding,
+        coaching_interviews=interviews,
+        status_since=case.status_since,
+    )
+    findings = check_step(facts, value, today)
+    errors, warnings = list(findings.errors), list(findings.warnings)
+    if value.step == StepName.REFER:
+        LoanService._check_bank(session, value.bank_id, value.branch_id, errors)
+        if business.representative_residence is None:
+            warnings.append(FieldError("representative_residence", "loan.residence_unknown"))
+    rate, subsidy = value.nominal_rate, case.subsidy_rate
+    executing = value.step == StepName.EXECUTE
+    if executing and rate is not None and subsidy is not None and rate < subsidy:
+        errors.append(FieldError("nominal_rate", "loan.rate_below_subsidy"))
+    return Findings(errors, warnings)
+
+
+def step_changes(session: Session, case: LoanCase, value: StepInput) -> dict[str, Any]:
+    """The case fields a checked step sets (status and its day, the step's own fields, the
+    terms snapshot at referral, closing for an exit)."""
+    step = STEPS[value.step]
+    on = value.occurred_on
+    changes: dict[str, Any] = {"status": step.target.value, "status_since": on}
+    name = step.name
+    if name in (StepName.RECEIVE, StepName.START_COACHING):
+        changes["interviewer"] = normalize(value.interviewer)
+    if name == StepName.RECEIVE:
+        changes["received_on"] = on
+        if value.receipt_number:
+            changes["receipt_number"] = normalize(value.receipt_number)
+        if value.requested_amount is not None:
+            changes["requested_amount"] = value.requested_amount
+    elif name == StepName.START_REVIEW:
+        for field_name in (
+            "eligible_in_ward_year",
+            "eligible_head_office",
+            "eligible_taxes_paid",
+            "eligible_no_virtual_office",
+            "eligible_industry_covered",
+        ):
+            changes[field_name] = getattr(value, field_name)
+    elif name == StepName.REFER:
+        changes |= LoanService._referral(session, case, value)
+    elif name == StepName.GUARANTEE:
+        changes["approved_amount"] = value.approved_amount
+        changes["guarantee_fee"] = value.guarantee_fee
+    elif name == StepName.EXECUTE:
+        rate = value.nominal_rate
+        subsidy = case.subsidy_rate or Decimal(0)
+        changes |= {
+            "executed_on": on,
+            "executed_amount": value.executed_amount,
+            "term_months": value.term_months,
+            "grace_months": value.grace_months,
+            "nominal_rate": rate,
+            "borrower_rate": rate - subsidy if rate is not None else None,
+        }
+    if step.target in TERMINAL:
+        changes["closed_on"] = on
+        changes["close_reason"] = normalize_lines(value.reason)
+    if name == StepName.SUBROGATE and case.subsidy_stopped_on is None:
+        changes["subsidy_stopped_on"] = on
+        changes["subsidy_stop_reason"] = SubsidyStopReason.SUBROGATED.value
+    return changes
+
+
 def _load(session: Session, case_id: int, version: int) -> LoanCase:
     case = session.get(LoanCase, case_id)
     if case is None:
@@ -1030,9 +1060,13 @@ def _terms(
     session: Session,
     case: LoanCase,
     prepayments: tuple[loan_schedule.Prepayment, ...] | None = None,
-) -> loan_schedule.LoanTerms:
-    """The loan as the schedule needs it; a loan repaid in full early ends on its closing day."""
+) -> loan_schedule.LoanTerms | None:
+    """The loan as the schedule needs it; a loan repaid in full early ends on its closing day.
+    None when its term is unknown (a case imported from a ledger without 期間): the app never
+    guesses a schedule."""
     assert case.executed_on is not None and case.executed_amount is not None
+    if case.term_months is None:
+        return None
     if prepayments is None:
         prepayments = _prepayments(session, [case.id]).get(case.id, ())
     # Repaid early, or settled by the guarantee corporation (代位弁済): the bank loan, and with
@@ -1043,7 +1077,7 @@ def _terms(
     return loan_schedule.LoanTerms(
         executed_on=case.executed_on,
         amount=case.executed_amount,
-        term_months=case.term_months or 1,
+        term_months=case.term_months,
         grace_months=case.grace_months or 0,
         nominal_rate=case.nominal_rate or Decimal(0),
         subsidy_rate=min(case.subsidy_rate or Decimal(0), case.nominal_rate or Decimal(0)),
@@ -1069,8 +1103,12 @@ def _other_loans(session: Session, case: LoanCase, today: date) -> tuple[int, in
     )
     outstanding = 0
     for other in others:
-        if other.executed_on is not None and other.executed_amount is not None:
-            outstanding += loan_schedule.balance_on(_terms(session, other), today)
+        executed = other.executed_on is not None and other.executed_amount is not None
+        terms = _terms(session, other) if executed else None
+        if terms is not None:
+            outstanding += loan_schedule.balance_on(terms, today)
+        elif other.executed_amount is not None:  # term unknown: count it as still owed
+            outstanding += other.executed_amount
         else:
             outstanding += other.approved_amount or other.referral_amount or 0
     return len(others), outstanding

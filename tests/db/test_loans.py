@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from consult_desk.db.engine import Database
-from consult_desk.db.models import AuditLog, LoanProgramTerms, Staff, StaffRole
+from consult_desk.db.models import AuditLog, LoanCase, LoanProgramTerms, Staff, StaffRole
 from consult_desk.domain.errors import Conflict, ValidationError
 from consult_desk.domain.loans import (
     LoanCaseInput,
@@ -399,6 +399,22 @@ def test_prepayment_and_subsidy_stop_change_the_forecast(
     forecast = service.forecast(2026)
     assert forecast.total == 0 and forecast.lines[0].stopped_on == TODAY
     assert [e.kind for e in service.history(case_id)][-2:] == ["prepayment", "subsidy_stop"]
+
+
+def test_a_loan_without_a_term_gets_no_invented_schedule(
+    db: Database, service: LoanService, world: LoanWorld
+) -> None:
+    """A case imported from a ledger without 期間 has no schedule: no forecast line, no
+    prepayment check against a guessed balance, and it counts as fully owed for the limit."""
+    case_id = _open(service, world)
+    _execute(service, world, case_id, 6_000_000)
+    with db.write() as session:
+        session.get(LoanCase, case_id).term_months = None  # as an import without 期間 leaves it
+    assert service.schedule(case_id) == []
+    assert service.forecast(2026).total == 0 and service.forecast(2026).lines == []
+    with pytest.raises(ValidationError) as refused:
+        service.record_prepayment(case_id, service.get(case_id).version, TODAY, 1_000)
+    assert refused.value.codes() == {"term_months": "loan.term_unknown"}
 
 
 def test_pipeline_lists_counts_and_flags_overdue_cases(

@@ -1,4 +1,4 @@
-"""Engines and sessions: durable SQLite settings, and read versus write transactions."""
+"""Engines and sessions: per-engine connection settings, and read versus write transactions."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from consult_desk.db import dialect
 from consult_desk.domain.errors import StorageError
 
-# A second writer waits this long before SQLite gives up; longer than any single save takes.
+# A second writer waits this long before giving up; longer than any single save takes.
 BUSY_TIMEOUT_MS = 10_000
+# The execution option that marks the write sessions' transactions (Database.write).
+WRITE_OPTION = "consult_desk_write"
 
 
 def is_sqlite(url: str) -> bool:
@@ -41,39 +44,32 @@ def _prepare_sqlite_file(path: Path) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; for SQLite set WAL, synchronous=FULL, foreign keys and busy timeout."""
-    if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True)
-    path = sqlite_path(url)
-    if path is not None:
-        _prepare_sqlite_file(path)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    """Create an engine with the engine-specific settings of ``db/dialect.py``.
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _on_begin).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        # WAL is a property of the file; switch only files that are ours, so that opening
-        # (and refusing) someone else's file leaves it untouched. New files get it in
-        # migrate.upgrade_to_head.
-        ours = cursor.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-        ).fetchone()
-        if ours:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        # NORMAL may lose the last commits on power loss; FULL still does thousands of commits/s.
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.close()
+    SQLite: WAL, synchronous=FULL, foreign keys and a busy timeout on every connection, and
+    write transactions that take the write lock up front. PostgreSQL: write transactions
+    that queue behind each other the same way (so every service behaves as on SQLite).
+    """
+    if not is_sqlite(url):
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,  # the server may have restarted or a laptop slept
+            connect_args={"application_name": "consult-desk"},
+        )
+    else:
+        path = sqlite_path(url)
+        if path is not None:
+            _prepare_sqlite_file(path)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+            dialect.configure_sqlite_connection(dbapi_connection, BUSY_TIMEOUT_MS)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # A write transaction takes the write lock up front: a deferred one that later tries to
-        # upgrade can fail at once with "database is locked" instead of waiting its turn.
-        immediate = connection.get_execution_options().get("sqlite_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        dialect.begin_transaction(connection, write=write, timeout_ms=BUSY_TIMEOUT_MS)
 
     return engine
 
@@ -92,8 +88,20 @@ def storage_error(exc: BaseException) -> StorageError | None:
         return None
     if "not a database" in text or "malformed" in text:
         return StorageError("storage.not_database", text)
-    if "locked" in text or "busy" in text:
+    # SQLite's "database is locked"; PostgreSQL's lock timeout, deadlock (the other one won)
+    # and serialization failure: in each case nothing was saved and trying again works.
+    if any(
+        word in text
+        for word in ("locked", "busy", "lock timeout", "deadlock", "could not serialize")
+    ):
         return StorageError("storage.locked", text)
+    # PostgreSQL: the server cannot be reached, refuses the login, or lacks the database.
+    if "authentication failed" in text or "no password supplied" in text:
+        return StorageError("storage.server_login", text)
+    if "connection failed" in text or "connection refused" in text or "could not translate" in text:
+        return StorageError("storage.server_unreachable", text)
+    if "does not exist" in text and "database" in text:
+        return StorageError("storage.server_no_database", text)
     if "full" in text:
         return StorageError("storage.disk_full", text)
     if "readonly" in text or "read-only" in text:
@@ -117,7 +125,7 @@ class Database:
         self.engine = engine or make_engine(url)
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
         self._writes = sessionmaker(
-            self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
 
     @property

@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
+from consult_desk.db import dialect
 from consult_desk.db.engine import sqlite_path
 from consult_desk.domain.errors import SchemaError
 
@@ -24,9 +25,14 @@ from consult_desk.domain.errors import SchemaError
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Full-text search tables and their shadow tables are made by hand, not from models:
-    leave them out of autogenerate and of model comparisons."""
-    return not (type_ == "table" and name is not None and "_fts" in name)
+    """Full-text search tables and their shadow tables (SQLite) and the trigram indexes
+    (PostgreSQL) are made by hand, not from models: leave them out of autogenerate and of
+    model comparisons."""
+    if name is None:
+        return True
+    if type_ == "table" and "_fts" in name:
+        return False
+    return not (type_ == "index" and name.endswith("_trgm"))
 
 
 class SchemaState(enum.Enum):
@@ -103,12 +109,11 @@ def sqlite_migration_mode(connection: Connection) -> Iterator[None]:
     # cascade-delete or block on child rows. The pragma only works outside a transaction.
     raw = connection.connection.dbapi_connection
     assert raw is not None
-    raw.execute("PRAGMA journal_mode=WAL")  # persistent: a file we build is WAL from the start
-    raw.execute("PRAGMA foreign_keys=OFF")
+    dialect.sqlite_migration_settings(raw, foreign_keys=False)
     try:
         yield
     finally:
-        raw.execute("PRAGMA foreign_keys=ON")
+        dialect.sqlite_migration_settings(raw, foreign_keys=True)
 
 
 def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
@@ -125,7 +130,7 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
 
 def check_foreign_keys(connection: Connection) -> None:
     """Inside a migration's transaction on SQLite: refuse (and so roll back) broken links."""
-    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    broken = dialect.sqlite_foreign_key_violations(connection)
     if broken:
         raise SchemaError("schema.foreign_key_check", repr(broken[:5]))
 

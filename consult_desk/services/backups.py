@@ -88,6 +88,12 @@ class BackupService:
             folder = self._database.parent / FOLDER_NAME
         self.folder = folder
 
+    @property
+    def available(self) -> bool:
+        """Whether this database is a file the app backs up (SQLite); PostgreSQL's backups
+        are the server's (pg_dump, docs/postgresql.md)."""
+        return self._database is not None
+
     def make(self, kind: str, *, now: datetime | None = None) -> Path:
         """Write a ``kind`` backup named ``<stem>-<kind>-<YYYYmmdd-HHMMSS>.sqlite``."""
         if kind not in KINDS:

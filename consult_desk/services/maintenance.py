@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from consult_desk.db import dialect
 from consult_desk.db.engine import Database
 from consult_desk.db.migrate import (
     SchemaState,
@@ -12,6 +13,7 @@ from consult_desk.db.migrate import (
     current_revision,
     head_revision,
     open_or_upgrade,
+    pending_revisions,
     schema_state,
 )
 from consult_desk.services import audit
@@ -41,6 +43,10 @@ class MaintenanceService:
         """Bring the database to this build's schema (backing up an SQLite file first)."""
         return open_or_upgrade(self._db.engine, allow_upgrade=allow_upgrade)
 
+    def pending(self) -> list[str]:
+        """The revisions an upgrade would apply, oldest first, as 'id: message'."""
+        return pending_revisions(self._db.engine)
+
     def backup(self, target: Path | None = None) -> Path:
         return backup_sqlite(self._db.engine, target, label="manual")
 
@@ -57,16 +63,31 @@ class MaintenanceService:
         )
         if state is not SchemaState.CURRENT:
             return results
-        if self._db.dialect == "sqlite":
-            with self._db.engine.connect() as connection:
-                rows = connection.exec_driver_sql("PRAGMA integrity_check").scalars().all()
-                results.append(CheckResult("整合性", rows == ["ok"], "; ".join(rows[:5])))
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        with self._db.engine.connect() as connection:
+            checked = dialect.integrity_check(connection)
+            if checked is not None:  # SQLite: the file and its links
+                lines, broken = checked
+                results.append(CheckResult("整合性", lines == ["ok"], "; ".join(lines[:5])))
+                results.append(
+                    CheckResult("外部キー", not broken, f"{broken} 件の不整合" if broken else "")
+                )
+            collation = dialect.collation(connection)
+            if collation is not None:  # PostgreSQL: sort order and text search as on SQLite
                 results.append(
                     CheckResult(
-                        "外部キー", not broken, f"{len(broken)} 件の不整合" if broken else ""
+                        "照合順序",
+                        collation in dialect.BYTE_ORDER_COLLATIONS,
+                        collation
+                        if collation in dialect.BYTE_ORDER_COLLATIONS
+                        else f"{collation}（並び順が SQLite と異なります。C を推奨）",
                     )
                 )
+                trigram = dialect.trigram_search(connection)
+                detail = {
+                    "missing": "pg_trgm が未導入です",
+                    "no_japanese": "LC_CTYPE が日本語を文字と扱いません（索引が効きません）",
+                }.get(trigram or "", "")
+                results.append(CheckResult("全文検索（pg_trgm）", trigram == "ok", detail))
         with self._db.read() as session:
             chain = audit.verify_chain(session)
         results.append(

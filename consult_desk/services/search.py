@@ -10,7 +10,11 @@
   0004 (``business_fts``, ``consultation_fts``) as quoted phrases, so typed FTS syntax
   (``"``, ``*``, ``AND``, ``NEAR(``) is searched for literally. Trigram MATCH finds nothing
   for 1–2 characters, so shorter words use LIKE (a scan; LIMIT keeps the first page fast).
-  Other engines use LIKE for every word until they get a trigram index of their own.
+- On PostgreSQL the same words use the pg_trgm GIN indexes of migration 0008 with
+  LIKE/ILIKE, written to find exactly what SQLite finds: a long word is matched like an FTS5
+  phrase (in the NFKC-normalised text, any letter case), a short one like SQLite's LIKE
+  (ASCII letters in either case). The engine-specific SQL lives in ``db/dialect.py``.
+- Other engines use LIKE for every word.
 - LIKE's own wildcards (``%``, ``_``) are escaped: they, too, are searched for literally.
 """
 
@@ -18,35 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    ColumnElement,
-    and_,
-    column,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-    table,
-)
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import Grouping
-from sqlalchemy.sql.visitors import InternalTraversal
 
+from consult_desk.db.dialect import (
+    ByDialect,
+    fts5_count,
+    fts5_hits,
+    like_ascii_ci,
+    trigram_contains,
+    unary_plus,
+)
 from consult_desk.db.models import Business, Consultation
 from consult_desk.domain.text import digits_only, normalize, search_key
 from consult_desk.services.paging import like_pattern
 
 # The trigram tokenizer's window: shorter words cannot use the index.
 MIN_INDEXED_CHARS = 3
-
-_business_fts = table("business_fts", column("rowid"), column("business_fts"))
-_consultation_fts = table("consultation_fts", column("rowid"), column("consultation_fts"))
 
 
 def fts_phrase(term: str) -> str:
@@ -92,55 +85,27 @@ def consultation_words(text: str) -> list[str]:
     return normalize(text).split()
 
 
-class _ByDialect(ColumnElement[bool]):
-    """A condition written one way for SQLite (with its FTS5 tables) and another for the rest.
-
-    The engine is only known when the statement is compiled, so the choice is made there;
-    ``_conditions`` in the services stays engine-agnostic.
-    """
-
-    inherit_cache = True
-    type = Boolean()
-    # A comparison, not a boolean column: without this SQLite gets "(… IN (…)) = 1", which
-    # hides the IN from the planner (a full scan instead of rowid look-ups).
-    _is_implicitly_boolean = True
-    _traverse_internals = [  # noqa: RUF012  (SQLAlchemy reads it from the class)
-        ("sqlite", InternalTraversal.dp_clauseelement),
-        ("other", InternalTraversal.dp_clauseelement),
-    ]
-
-    def __init__(self, sqlite: ColumnElement[bool], other: ColumnElement[bool]) -> None:
-        self.sqlite = sqlite
-        self.other = other
-
-    @property
-    def _from_objects(self) -> list[Any]:
-        return self.other._from_objects
-
-
-@compiles(_ByDialect)
-def _compile_by_dialect(element: _ByDialect, compiler: SQLCompiler, **kw: Any) -> str:
-    chosen = element.sqlite if compiler.dialect.name == "sqlite" else element.other
-    # In parentheses: the enclosing AND/NOT cannot see inside, and "a AND b OR c" would
-    # bind the other way.
-    return compiler.process(Grouping(chosen), **kw)
-
-
 def _condition(
     words: Sequence[_Word],
     fts_match: Callable[[str], ColumnElement[bool]],
     like: Callable[[str], ColumnElement[bool]],
+    trigram: Callable[[str], ColumnElement[bool]] | None = None,
 ) -> ColumnElement[bool] | None:
+    """Every word must match: on SQLite long words through one FTS5 MATCH, on PostgreSQL
+    through ``trigram`` (when given), elsewhere and for short words through ``like``."""
     if not words:
         return None
     everywhere = and_(*(or_(*(like(form) for form in word.forms)) for word in words))
     indexed = [word for word in words if word.indexed]
     if not indexed:
         return everywhere
+    short = [or_(*(like(form) for form in w.forms)) for w in words if w not in indexed]
     # One MATCH for all long words (FTS5 intersects the hits itself), LIKE for the rest.
-    found = [fts_match(" AND ".join(word.fts_query() for word in indexed))]
-    found += [or_(*(like(form) for form in w.forms)) for w in words if w not in indexed]
-    return _ByDialect(and_(*found), everywhere)
+    on_sqlite = and_(fts_match(" AND ".join(w.fts_query() for w in indexed)), *short)
+    on_postgresql = None
+    if trigram is not None:
+        on_postgresql = and_(*(or_(*(trigram(f) for f in w.forms)) for w in indexed), *short)
+    return ByDialect(everywhere, sqlite=on_sqlite, postgresql=on_postgresql)
 
 
 def business_text_condition(text: str) -> ColumnElement[bool] | None:
@@ -148,15 +113,14 @@ def business_text_condition(text: str) -> ColumnElement[bool] | None:
     b = Business
 
     def fts_match(query: str) -> ColumnElement[bool]:
-        hits = select(_business_fts.c.rowid).where(
-            _business_fts.c.business_fts.op("MATCH")(literal(query))
-        )
-        return b.id.in_(hits)
+        return b.id.in_(fts5_hits("business_fts", query))
 
     def like(form: str) -> ColumnElement[bool]:
+        # search_text and the typed forms are both lower case (search_key): a plain LIKE
+        # means the same on every engine, and PostgreSQL's trigram index serves it.
         return b.search_text.like(like_pattern(form), escape="\\")
 
-    return _condition([_Word(forms) for forms in business_words(text)], fts_match, like)
+    return _condition([_Word(forms) for forms in business_words(text)], fts_match, like, like)
 
 
 # Above this many index hits, the newest page is found faster by walking the date index and
@@ -173,13 +137,7 @@ def consultation_fts_hits(session: Session, text: str) -> int | None:
     indexed = [w for w in (_Word((word,)) for word in consultation_words(text)) if w.indexed]
     if not indexed:
         return None
-    query = " AND ".join(word.fts_query() for word in indexed)
-    stmt = (
-        select(func.count())
-        .where(_consultation_fts.c.consultation_fts.op("MATCH")(literal(query)))
-        .select_from(_consultation_fts)
-    )
-    return session.execute(stmt).scalar_one()
+    return fts5_count(session, "consultation_fts", " AND ".join(w.fts_query() for w in indexed))
 
 
 def consultation_text_condition(
@@ -193,14 +151,20 @@ def consultation_text_condition(
     c = Consultation
 
     def fts_match(query: str) -> ColumnElement[bool]:
-        hits = select(_consultation_fts.c.rowid).where(
-            _consultation_fts.c.consultation_fts.op("MATCH")(literal(query))
-        )
-        key = literal_column("+consultation.id") if walk_dates else c.id
-        return key.in_(hits)
+        key = unary_plus("consultation.id") if walk_dates else c.id
+        return key.in_(fts5_hits("consultation_fts", query))
 
     def like(form: str) -> ColumnElement[bool]:
         pattern = like_pattern(form)
-        return or_(c.summary.like(pattern, escape="\\"), c.advice.like(pattern, escape="\\"))
+        return or_(like_ascii_ci(c.summary, pattern), like_ascii_ci(c.advice, pattern))
 
-    return _condition([_Word((word,)) for word in consultation_words(text)], fts_match, like)
+    def trigram(form: str) -> ColumnElement[bool]:
+        # The FTS5 table holds NFKC-normalised copies and ignores letter case: so does this.
+        pattern = like_pattern(form)
+        return or_(
+            trigram_contains(c.summary, pattern, normalized=False),
+            trigram_contains(c.advice, pattern, normalized=False),
+        )
+
+    words = [_Word((word,)) for word in consultation_words(text)]
+    return _condition(words, fts_match, like, trigram)

@@ -26,6 +26,9 @@ from consult_desk.services import audit, backups
 from consult_desk.services.backups import KEEP_DAILY, BackupService
 from consult_desk.services.businesses import BusinessService
 
+# Backups are copies of the SQLite file; on PostgreSQL they are the server's (pg_dump).
+pytestmark = pytest.mark.sqlite_only
+
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import sys
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
+from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from consult_desk.config import log_folder
+from consult_desk.config import DatabaseSetting, log_folder, postgresql_guide
 from consult_desk.db.engine import Database, sqlite_path, storage_error
+from consult_desk.db.location import check_location
 from consult_desk.db.migrate import open_or_upgrade
 from consult_desk.domain.errors import DomainError
 from consult_desk.domain.permissions import Principal
@@ -19,10 +25,14 @@ from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.dispatch import DispatchService
 from consult_desk.services.experts import ExpertService
+from consult_desk.services.exports import ExportService
 from consult_desk.services.history import HistoryService
+from consult_desk.services.imports import ImportService
 from consult_desk.services.loan_master import LoanMasterService
 from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.report_files import ReportFileService
+from consult_desk.services.reporting import ReportingService
 from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import StaffService
@@ -110,6 +120,8 @@ def build_window(
             dispatch=dispatch,
             subsidies=SubsidyService(db, principal),
             reference=ReferenceService(db),
+            location=location,
+            connection=DatabaseSetting(),
         ),
         location=location,
         dispatch=dispatch,
@@ -117,6 +129,10 @@ def build_window(
         safety_net=SafetyNetService(db, principal),
         streets=StreetService(db, principal),
         subsidies=SubsidyService(db, principal),
+        reporting=ReportingService(db, principal),
+        report_files=ReportFileService(db, principal),
+        imports=ImportService(db, principal),
+        exports=ExportService(db, principal),
     )
     return MainWindow(services)
 
@@ -147,6 +163,53 @@ def _report_unexpected(kind: type[BaseException], value: BaseException, tb: obje
     QMessageBox.critical(None, "consult-desk", text)
 
 
+def notice_html(paragraphs: list[str], guide: Path | None) -> str:
+    """Message-box text (rich text) ending in a link that opens the PostgreSQL guide."""
+    body = "<br><br>".join(html.escape(p).replace("\n", "<br>") for p in paragraphs)
+    if guide is not None:
+        href = QUrl.fromLocalFile(str(guide)).toString()
+        body += f'<br><br><a href="{href}">{html.escape(str(guide))}</a>'
+    return body
+
+
+def start_failure_text(error: DomainError, url: str) -> str:
+    """What the user is told when the database cannot be opened."""
+    if error.code == "schema.needs_upgrade":  # PostgreSQL: never upgraded silently
+        pending = str(error)  # the revisions this build would apply, one per line
+        return notice_html(
+            [
+                text_for("schema.needs_upgrade_postgresql"),
+                pending,
+                text_for("postgresql.guide"),
+            ],
+            postgresql_guide(),
+        )
+    if error.code.startswith("storage.server_"):
+        where = make_url(url).render_as_string(hide_password=True)
+        return notice_html(
+            [text_for(error.code), where, text_for("postgresql.guide")], postgresql_guide()
+        )
+    return text_for(error.code)
+
+
+def warn_about_location(db: Database) -> bool:
+    """An SQLite file on a network share or in a synced folder: warn (once per start) and
+    point to the PostgreSQL guide. True when a warning was shown."""
+    path = sqlite_path(db.url)
+    if path is None:
+        return False
+    found = check_location(path)
+    if found is None:
+        return False
+    log.warning("database in a risky location: %s", found.risk.value)
+    text = notice_html(
+        [text_for(found.message_code), str(path), text_for("location.advice")],
+        postgresql_guide(),
+    )
+    QMessageBox.warning(None, "consult-desk", text)
+    return True
+
+
 def run_gui(url: str) -> int:
     configure_logging(log_folder())
     app = make_application()
@@ -158,9 +221,10 @@ def run_gui(url: str) -> int:
         if known is None:
             raise
         log.warning("database not opened: %s", known.code)
-        QMessageBox.critical(None, "consult-desk", text_for(known.code))
+        QMessageBox.critical(None, "consult-desk", start_failure_text(known, url))
         return 1
     try:
+        warn_about_location(db)
         principal = sign_in(db)
         if principal is None:
             return 0

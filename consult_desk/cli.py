@@ -19,11 +19,20 @@ from typing import NoReturn
 
 from consult_desk import __version__
 from consult_desk.config import ENV_DB, ENV_PASSWORD, database_url
+from consult_desk.db.copy import copy_database
 from consult_desk.db.engine import Database, sqlite_path, storage_error
 from consult_desk.db.migrate import SchemaState
 from consult_desk.domain.businesses import BusinessQuery
-from consult_desk.domain.errors import DomainError
-from consult_desk.domain.fiscal import parse_date
+from consult_desk.domain.errors import DomainError, SchemaError
+from consult_desk.domain.fiscal import (
+    fiscal_year,
+    fiscal_year_range,
+    japan_time,
+    japan_today,
+    parse_date,
+)
+from consult_desk.domain.import_values import COLUMNS as IMPORT_COLUMNS
+from consult_desk.domain.import_values import ImportKind, known_columns
 from consult_desk.domain.messages import message_for
 from consult_desk.domain.permissions import SETUP, Action, Kind, Principal, Role
 from consult_desk.services.backups import BackupService
@@ -36,9 +45,20 @@ from consult_desk.services.exports import (
     TargetExists,
     TargetUnwritable,
 )
+from consult_desk.services.imports import PERMISSION_KINDS as IMPORT_PERMISSION_KINDS
+from consult_desk.services.imports import (
+    ImportFileError,
+    ImportOptions,
+    ImportRejected,
+    ImportResult,
+    ImportService,
+    ProgressCallback,
+    UndoRefused,
+)
 from consult_desk.services.maintenance import MaintenanceService
 from consult_desk.services.reference import ReferenceService, plan_as_json
-from consult_desk.services.reporting import FiscalYearReport, PeriodReport, ReportingService
+from consult_desk.services.report_files import ReportFileService, ReportFormat
+from consult_desk.services.reporting import ReportingService
 from consult_desk.services.settings import SettingsService
 from consult_desk.services.staff import NewStaff, StaffService
 
@@ -147,7 +167,15 @@ def _parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="データベースの更新・バックアップ・点検")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    db_commands.add_parser("upgrade", help="スキーマを最新にする（SQLite は事前にバックアップ）")
+    upgrade = db_commands.add_parser(
+        "upgrade",
+        help="スキーマを最新にする（SQLite は事前にバックアップ、PostgreSQL は確認のうえ）",
+    )
+    upgrade.add_argument(
+        "--yes",
+        action="store_true",
+        help="PostgreSQL: サーバー側のバックアップ（pg_dump）済みとして確認なしで更新する",
+    )
     backup = db_commands.add_parser("backup", help="バックアップを作る")
     backup.add_argument(
         "--to", type=Path, metavar="FILE", help="保存先（既定: DB と同じ場所の backups/）"
@@ -155,6 +183,17 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("check", help="整合性・外部キー・スキーマ・監査ログを点検する")
     restore = db_commands.add_parser("restore", help="バックアップから復元する（管理者）")
     restore.add_argument("file", type=Path, metavar="FILE", help="復元するバックアップファイル")
+    copy = db_commands.add_parser(
+        "copy",
+        help="データベース全体を別のデータベースへ移す（SQLite から PostgreSQL へ、件数と"
+        "チェックサムで検証）",
+    )
+    copy.add_argument(
+        "--from", dest="source", required=True, metavar="SOURCE", help="コピー元（ファイルか URL）"
+    )
+    copy.add_argument(
+        "--to", dest="target", required=True, metavar="TARGET", help="コピー先（空の DB の URL）"
+    )
 
     staff = commands.add_parser("staff", help="職員アカウントの管理")
     staff_commands = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
@@ -212,7 +251,12 @@ def _parser() -> argparse.ArgumentParser:
         "--consultations-per-business", type=float, default=3.0, help=argparse.SUPPRESS
     )
 
-    export = commands.add_parser("export", help="データを CSV または Excel（xlsx）に書き出す")
+    export = commands.add_parser(
+        "export",
+        help="データを CSV または Excel（xlsx）に書き出す",
+        description="データを CSV または Excel（xlsx）に書き出す。事業者・相談記録・融資あっせん"
+        "案件は取込（consult-desk import）と同じ列名で書き出すので、そのまま取り込める。",
+    )
     export.add_argument(
         "kind",
         choices=list(EXPORTS),
@@ -237,29 +281,57 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="出力先に同名のファイルがあれば上書きする"
     )
 
-    report = commands.add_parser("report", help="帳票（月次報告・年度報告）を作る")
+    _add_import_parser(commands)
+
+    report = commands.add_parser(
+        "report", help="帳票（事業者カルテ・施策別実績・月次報告・年度報告）を PDF などで作る"
+    )
     report_commands = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    business = report_commands.add_parser("business", help="事業者カルテ（1事業者の記録すべて）")
+    business.add_argument(
+        "business", metavar="ID_OR_法人番号", help="事業者の ID、または法人番号（13桁）"
+    )
+    business.add_argument(
+        "--notes", action="store_true", help="内部メモも載せる（外に出す帳票には付けない）"
+    )
+    initiative = report_commands.add_parser("initiative", help="施策別実績（主な取組み1つ）")
+    initiative.add_argument(
+        "code", metavar="CODE", help="施策の番号（例: 1-1-1。一覧は consult-desk initiatives）"
+    )
+    overview = report_commands.add_parser("overview", help="施策別実績一覧（全施策）")
+    for sub in (initiative, overview):
+        sub.add_argument(
+            "--from",
+            dest="date_from",
+            type=_date,
+            metavar="DATE",
+            help="期間の始め（この日を含む。既定: 終わりの日が属する年度の4月1日）",
+        )
+        sub.add_argument(
+            "--to",
+            dest="date_to",
+            type=_date,
+            metavar="DATE",
+            help="期間の終わり（この日を含む。既定: 今日）",
+        )
     monthly = report_commands.add_parser("monthly", help="月次報告")
     monthly.add_argument("month", type=_month, metavar="YYYY-MM", help="対象の月（例: 2026-11）")
     fiscal = report_commands.add_parser("fiscal-year", help="年度報告（4月〜翌年3月）")
     fiscal.add_argument(
         "year", type=_fiscal_year, metavar="YYYY", help="年度（4月が属する年。例: 2026）"
     )
-    for sub in (monthly, fiscal):
+    for sub in (business, initiative, overview, monthly, fiscal):
         sub.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="出力先")
         sub.add_argument(
             "--format",
-            choices=REPORT_FORMATS,
-            default="json",
-            help="形式（既定: json。pdf と xlsx は準備中）",
+            choices=[f.value for f in ReportFormat],
+            help="形式（既定: 出力ファイルの拡張子から。pdf は印刷用、xlsx は Excel、"
+            "json はデータ）",
         )
         sub.add_argument(
             "--force", action="store_true", help="出力先に同名のファイルがあれば上書きする"
         )
     return parser
-
-
-REPORT_FORMATS = ["json", "pdf", "xlsx"]
 
 
 def _month(text: str) -> tuple[int, int]:
@@ -311,6 +383,8 @@ def _run(args: argparse.Namespace, url: str) -> int:
     _check_arguments(args, url)
     db: Database | None = None
     try:
+        if args.command == "db" and args.db_command == "copy":  # two databases, not --db
+            return _copy(args.source, args.target)
         db = Database(url)
         return _dispatch(args, db)
     except DomainError as exc:
@@ -333,7 +407,7 @@ def _run(args: argparse.Namespace, url: str) -> int:
 def _check_arguments(args: argparse.Namespace, url: str) -> None:
     """Refuse what cannot work before anything is created on disk."""
     path = sqlite_path(url)
-    needs_file = args.command in ("export", "report") or (
+    needs_file = args.command in ("export", "report", "import") or (
         args.command == "db" and args.db_command in ("backup", "check", "restore")
     )
     if needs_file and path is not None and not path.exists():
@@ -377,15 +451,31 @@ def _check_export(args: argparse.Namespace) -> None:
 
 
 def _check_report(args: argparse.Namespace) -> None:
-    if args.format != "json":
-        raise UserError(
-            f"{args.format} 形式の帳票はまだ作れません。いまは --format json だけが使えます。"
-        )
     target: Path = args.output
     if target.is_dir():
         raise UserError("出力先がフォルダです。ファイル名を指定してください。")
     if not target.parent.is_dir():
         raise UserError(_unwritable(target))
+    formats = [f.value for f in ReportFormat]
+    suffix = target.suffix.lower().lstrip(".")
+    if args.format is None:
+        if suffix not in formats:
+            raise UserError(
+                "形式を --format pdf、--format xlsx、--format json のどれかで指定してください。"
+            )
+        args.format = suffix
+    elif suffix in formats and suffix != args.format:
+        raise UserError(
+            f"ファイル名の拡張子（.{suffix}）と --format {args.format} が一致しません。"
+        )
+    if args.report_command in ("initiative", "overview"):
+        today = japan_today()
+        if args.date_to is None:
+            args.date_to = today
+        if args.date_from is None:
+            args.date_from = fiscal_year_range(fiscal_year(args.date_to))[0]
+        if args.date_from > args.date_to:
+            raise UserError("期間の終わり（--to）が始まり（--from）より前です。")
     if target.exists() and not args.force:
         raise UserError(_TARGET_EXISTS)
 
@@ -408,6 +498,8 @@ def _dispatch(args: argparse.Namespace, db: Database) -> int:
             # No sign-in: an older schema may not even have the accounts' columns yet, and the
             # upgrade backs the file up first (on PostgreSQL the server's credentials guard it).
             before = maintenance.state()
+            if not maintenance.is_sqlite and before is SchemaState.NEEDS_UPGRADE:
+                _confirm_server_upgrade(maintenance, confirmed=args.yes)
             backup = maintenance.upgrade()
             if before is SchemaState.CURRENT:
                 print("データベースはすでに最新です。")
@@ -453,6 +545,8 @@ def _dispatch(args: argparse.Namespace, db: Database) -> int:
             per_business=args.consultations_per_business,
             password=args.password,
         )
+    if args.command == "import":
+        return _import(args, db)
     if args.command == "export":
         return _export(args, db)
     if args.command == "report":
@@ -485,22 +579,41 @@ def _export(args: argparse.Namespace, db: Database) -> int:
 def _report(args: argparse.Namespace, db: Database) -> int:
     principal = _sign_in(args, db, Kind.REPORT, Action.PRINT)
     service = ReportingService(db, principal)
-    if args.report_command == "monthly":
+    report: object
+    if args.report_command == "business":
+        report = service.business(args.business, include_notes=args.notes)
+        label = "事業者カルテ"
+    elif args.report_command == "initiative":
+        report = service.initiative(args.code, args.date_from, args.date_to)
+        label = f"施策 {args.code} の施策別実績"
+    elif args.report_command == "overview":
+        report = service.initiative_overview(args.date_from, args.date_to)
+        label = "施策別実績一覧"
+    elif args.report_command == "monthly":
         year, month = args.month
-        report: PeriodReport | FiscalYearReport = service.monthly(year, month)
+        report = service.monthly(year, month)
         label = f"{year}年{month}月の月次報告"
     else:
         report = service.fiscal_year(args.year)
         label = f"{args.year}年度の年度報告"
+    fmt = ReportFormat(args.format)
     try:
-        path = service.write_json(report, args.output, overwrite=args.force)
+        written = ReportFileService(db, principal).write(
+            report, args.output, fmt, overwrite=args.force
+        )
     except TargetExists as exc:  # appeared while the figures were being counted
         raise UserError(_TARGET_EXISTS) from exc
     except TargetUnwritable as exc:
         raise UserError(_unwritable(args.output, exc.error)) from exc
-    print(f"{label}を書き出しました: {path}")
+    print(f"{label}を書き出しました: {written.path}")
+    if written.missing:
+        print(
+            "注意: フォントにない文字があるため、〓 で印字しました: " + " ".join(written.missing),
+            file=sys.stderr,
+        )
     if not principal.sees_loan_amounts:
-        print("融資の金額は、閲覧の権限がないため空欄（null）です。")
+        blank = "空欄（null）" if fmt is ReportFormat.JSON else "「—」"
+        print(f"融資の金額は、閲覧の権限がないため{blank}です。")
     return 0
 
 
@@ -578,6 +691,46 @@ def _staff(args: argparse.Namespace, db: Database) -> int:
     return 0
 
 
+def _confirm_server_upgrade(maintenance: MaintenanceService, *, confirmed: bool) -> None:
+    """PostgreSQL: name the pending revisions; go on after a server-side backup only."""
+    print("この版で適用される更新:")
+    for line in maintenance.pending():
+        print(f"  {line}")
+    print(
+        "更新の前に、サーバー側でバックアップを取ってください（例: pg_dump -Fc -f "
+        "consult_desk-更新前.dump DB名）。" + message_for("postgresql.guide")
+    )
+    if confirmed:
+        return
+    if not sys.stdin.isatty():
+        raise UserError("確認のため --yes を付けて実行してください（バックアップ済みの場合）。")
+    answer = input("バックアップは済みましたか？ 更新を始めるには yes と入力: ").strip().lower()
+    if answer not in ("yes", "y"):
+        raise UserError("更新を取りやめました。データベースは変更していません。")
+
+
+def _copy(source: str, target: str) -> int:
+    """``db copy``: every table into a new database, verified by counts and checksums."""
+    source_url, target_url = database_url(source), database_url(target)
+    path = sqlite_path(source_url)
+    if path is not None and not path.exists():
+        raise UserError(f"コピー元のデータベースがありません: {path}")
+
+    def show(table: str, rows: int) -> None:
+        print(f"{table}: {rows:,} 行", file=sys.stderr, flush=True)
+
+    try:
+        results = copy_database(source_url, target_url, progress=show)
+    except SchemaError as exc:
+        detail = f"（{exc}）" if exc.code in ("copy.row_refused", "copy.mismatch") else ""
+        raise UserError(message_for(exc.code) + detail) from exc
+    for result in results:
+        print(f"OK {result.name}: {result.target_rows:,} 行 sha256 {result.target_checksum[:16]}")
+    total = sum(result.target_rows for result in results)
+    print(f"{len(results)} 表、{total:,} 行をコピーし、件数とチェックサムが一致しました。")
+    return 0
+
+
 def _require_current(maintenance: MaintenanceService) -> None:
     state = maintenance.state()
     if state is SchemaState.EMPTY:
@@ -588,7 +741,18 @@ def _require_current(maintenance: MaintenanceService) -> None:
 
 def _open(maintenance: MaintenanceService) -> None:
     # Only `db upgrade` may upgrade a PostgreSQL database; an SQLite file is backed up first.
-    backup = maintenance.upgrade(allow_upgrade=maintenance.is_sqlite)
+    try:
+        backup = maintenance.upgrade(allow_upgrade=maintenance.is_sqlite)
+    except SchemaError as exc:
+        if exc.code != "schema.needs_upgrade":
+            raise
+        pending = "".join(f"\n  {line}" for line in str(exc).splitlines())
+        raise UserError(
+            message_for("schema.needs_upgrade_postgresql")
+            + pending
+            + "\n"
+            + message_for("postgresql.guide")
+        ) from exc
     if backup:
         print(f"データベースを更新しました（更新前のバックアップ: {backup}）", file=sys.stderr)
 
@@ -639,6 +803,189 @@ def _demo(
     print(f"デモ用職員のパスワード（全員共通・ここにだけ表示します）: {password}")
     print("デモ用のアカウントです。実際の業務データには使わないでください。")
     return 0
+
+
+# --- import (取込) ---------------------------------------------------------------------------
+
+
+def _add_import_parser(commands: argparse._SubParsersAction[JapaneseArgumentParser]) -> None:
+    imports = commands.add_parser(
+        "import",
+        help="CSV（UTF-8 / Shift_JIS）または Excel（xlsx）から取り込む。取消しは import undo",
+    )
+    kinds = imports.add_subparsers(dest="import_command", metavar="KIND", required=True)
+    for kind in ImportKind:
+        columns = "、".join(
+            f"{c.name}（必須）" if c.required else c.name for c in IMPORT_COLUMNS[kind]
+        )
+        sub = kinds.add_parser(kind.value, help=f"{kind.label}を取り込む（列: {columns}）")
+        sub.add_argument(
+            "file", type=Path, metavar="FILE", help="取り込むファイル（1行目は見出し）"
+        )
+        sub.add_argument("--dry-run", action="store_true", help="確認だけして何も書き込まない")
+        sub.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="正しい行だけ取り込み、取り込めない行は理由を付けて元のファイルの隣に"
+            " CSV で保存する（既定: 1行でも誤りがあれば何も取り込まない）",
+        )
+        if kind is ImportKind.BUSINESSES:
+            sub.add_argument(
+                "--update",
+                action="store_true",
+                help="同じ法人番号の事業者が登録済みなら、空欄でない列で上書きする（既定: 見送る）",
+            )
+        if kind is not ImportKind.BUSINESSES:
+            sub.add_argument(
+                "--create-missing",
+                action="store_true",
+                help="未登録の担当者・金融機関・資金種別を新しく登録する（管理者）",
+            )
+        sub.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="列名=項目",
+            help="ファイルの列をどの項目として読むか（例: --map '会社名=事業者名'）。"
+            "「列名=」でその列を取り込まない。複数指定可",
+        )
+    undo = kinds.add_parser("undo", help="取込を取り消す（その取込で追加した記録を削除する）")
+    undo.add_argument(
+        "batch_id", type=int, metavar="BATCH_ID", help="取込番号（import list で確認）"
+    )
+    listing = kinds.add_parser("list", help="取込の履歴（新しい順）")
+    listing.add_argument("--kind", choices=[k.value for k in ImportKind], help="この種類の取込だけ")
+    listing.add_argument("--limit", type=int, default=50, help="表示する件数（既定: 50）")
+
+
+def _import_mapping(kind: ImportKind, given: Sequence[str]) -> dict[str, str]:
+    known = known_columns(kind)
+    mapping: dict[str, str] = {}
+    for item in given:
+        source, found, target = item.partition("=")
+        if not found or not source.strip():
+            raise UserError(f"--map は「列名=項目」の形で指定してください: {item}")
+        target = target.strip()
+        if target and target not in known:
+            raise UserError(
+                f"--map の項目「{target}」はありません（指定できるのは {'、'.join(known)}）。"
+            )
+        mapping[source.strip()] = target
+    return mapping
+
+
+def _import(args: argparse.Namespace, db: Database) -> int:
+    if args.import_command == "undo":
+        # Any member of staff may ask; the service checks the right for the batch's kind.
+        principal = _sign_in(args, db, Kind.MASTER, Action.READ)
+        try:
+            undone = ImportService(db, principal).undo(args.batch_id)
+        except UndoRefused as exc:
+            detail = f"（{exc.detail}）" if exc.detail else ""
+            raise UserError(message_for(exc.code) + detail) from exc
+        print(
+            f"取込 {undone.batch_id} を取り消しました: "
+            f"{undone.kind.label} {undone.removed:,} 件を削除。"
+        )
+        if undone.removed_masters:
+            names = "、".join(f"{m.label}「{m.name}」" for m in undone.removed_masters)
+            print(f"取込で登録したマスタも削除しました: {names}")
+        if undone.kept_masters:
+            names = "、".join(f"{m.label}「{m.name}」" for m in undone.kept_masters)
+            print(f"ほかの記録が使っているため残したマスタ: {names}")
+        if undone.updated_kept:
+            print(
+                f"この取込で更新した {undone.updated_kept:,} 件は元に戻していません"
+                "（各事業者の履歴から以前の版に戻せます）。"
+            )
+        return 0
+    if args.import_command == "list":
+        principal = _sign_in(args, db, Kind.MASTER, Action.READ)
+        for batch in ImportService(db, principal).batches(args.kind, limit=max(args.limit, 1)):
+            when = japan_time(batch.imported_at).strftime("%Y-%m-%d %H:%M")
+            mark = "（取消済み）" if batch.undone_at else ""
+            print(
+                f"{batch.id}\t{when}\t{batch.kind.label}\t{batch.row_count:,}件\t"
+                f"{batch.file_name}\t{batch.staff_name}{mark}"
+            )
+        return 0
+    kind = ImportKind(args.import_command)
+    principal = _sign_in(args, db, IMPORT_PERMISSION_KINDS[kind], Action.CREATE)
+    options = ImportOptions(
+        dry_run=args.dry_run,
+        skip_invalid=args.skip_invalid,
+        update=getattr(args, "update", False),
+        create_missing=getattr(args, "create_missing", False),
+        mapping=_import_mapping(kind, args.map),
+    )
+    progress = _import_progress() if sys.stderr.isatty() else None
+    try:
+        result = ImportService(db, principal).run(kind.value, args.file, options, progress)
+    except ImportRejected as exc:
+        _clear_progress(progress)
+        for error in exc.errors:
+            print(error.line(), file=sys.stderr)
+        if any(e.code == "import.unknown_column" for e in exc.errors):
+            print(
+                "列の読み替えは --map '列名=項目'、取り込まない列は --map '列名=' で指定できます。",
+                file=sys.stderr,
+            )
+        rows = (
+            f"（{exc.total_rows:,} 行のうち {exc.invalid_rows:,} 行）" if exc.invalid_rows else ""
+        )
+        print(
+            f"エラー: {len(exc.errors):,} 件の問題があるため、何も取り込みませんでした{rows}。",
+            file=sys.stderr,
+        )
+        return 1
+    except ImportFileError as exc:
+        raise UserError(message_for(exc.code)) from exc
+    _clear_progress(progress)
+    return _import_summary(kind, result)
+
+
+def _import_summary(kind: ImportKind, result: ImportResult) -> int:
+    for notice in result.notices:
+        print(notice.line())
+    if result.dry_run:
+        for error in result.errors:
+            print(error.line(), file=sys.stderr)
+        print(
+            f"確認のみ（--dry-run）: {kind.label} {result.total_rows:,} 行のうち、"
+            f"取り込める行 {result.added:,}、更新 {result.updated:,}、見送り {result.skipped:,}、"
+            f"誤りのある行 {result.rejected:,}。何も書き込んでいません。"
+        )
+        if result.created:
+            names = "、".join(f"{m.label}「{m.name}」" for m in result.created)
+            print(f"実行すると新しく登録するマスタ: {names}")
+        return 1 if result.errors else 0
+    print(
+        f"{kind.label}を {result.added:,} 件取り込みました（取込番号 {result.batch_id}、"
+        f"{result.file_name}）。更新 {result.updated:,} 件、見送り {result.skipped:,} 件、"
+        f"取り込めなかった行 {result.rejected:,} 件。"
+    )
+    if result.created:
+        names = "、".join(f"{m.label}「{m.name}」" for m in result.created)
+        print(f"新しく登録したマスタ: {names}")
+    if result.rejected_path is not None:
+        for error in result.errors:
+            print(error.line(), file=sys.stderr)
+        print(f"取り込めなかった行（理由付き）: {result.rejected_path}")
+    print(f"取り消すときは: consult-desk import undo {result.batch_id}")
+    return 0
+
+
+def _import_progress() -> ProgressCallback:
+    def show(done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        print(f"\r取込中… {percent}%", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _clear_progress(progress: ProgressCallback | None) -> None:
+    if progress is not None:
+        print("\r" + " " * 20 + "\r", end="", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ DEFAULT_LOAN_OVERDUE_DAYS: dict[str, int] = {
     "ON_HOLD": 14,
 }
 LOAN_OVERDUE_RANGE = (1, 365)
+WESTERN_DATES_KEY = "report_western_dates"  # "1": reports show 西暦 dates instead of 和暦
 
 
 class SettingsService:
@@ -68,6 +69,14 @@ class SettingsService:
         if folder is not None and not folder.is_absolute():
             raise ValidationError([FieldError("backup_folder", "setting.folder_absolute")])
         self._set(BACKUP_FOLDER_KEY, str(folder) if folder else "")
+
+    def western_dates(self) -> bool:
+        """Whether printed reports show dates in 西暦 (default: 和暦)."""
+        self._principal.require(Kind.MASTER, Action.READ)
+        return self._get(WESTERN_DATES_KEY) == "1"
+
+    def set_western_dates(self, western: bool) -> None:
+        self._set(WESTERN_DATES_KEY, "1" if western else "0")
 
     def loan_overdue_days(self) -> dict[str, int]:
         """Days per loan status before a case counts as overdue (defaults where unset)."""

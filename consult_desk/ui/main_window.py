@@ -1,9 +1,10 @@
 """The main window: navigation for every area of the desk and one page per area."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -11,7 +12,10 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -21,9 +25,14 @@ from consult_desk.services.businesses import BusinessService
 from consult_desk.services.consultations import ConsultationService
 from consult_desk.services.dispatch import DispatchService
 from consult_desk.services.experts import ExpertService
+from consult_desk.services.exports import ExportService
 from consult_desk.services.history import HistoryService
+from consult_desk.services.imports import PERMISSION_KINDS as IMPORT_PERMISSION_KINDS
+from consult_desk.services.imports import ImportService
 from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.report_files import ReportFileService
+from consult_desk.services.reporting import ReportingService
 from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.streets import StreetService
 from consult_desk.services.subsidies import SubsidyService
@@ -32,20 +41,25 @@ from consult_desk.ui.dialogs.business_dialog import BusinessDialog
 from consult_desk.ui.dialogs.business_record import BusinessRecordDialog
 from consult_desk.ui.dialogs.consultation_dialog import ConsultationDialog
 from consult_desk.ui.dialogs.dispatch_dialog import DispatchDialog
+from consult_desk.ui.dialogs.import_batches import ImportBatchesDialog
+from consult_desk.ui.dialogs.import_wizard import ImportWizard, import_kinds
 from consult_desk.ui.dialogs.loan_case_dialog import LoanCaseDialog
 from consult_desk.ui.dialogs.safety_net_dialog import SafetyNetDialog
 from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.messages import error_text
 from consult_desk.ui.pages.business_list import BusinessListPage
 from consult_desk.ui.pages.consultation_list import ConsultationListPage
+from consult_desk.ui.pages.dashboard import DashboardPage, Drill, DrillTarget
 from consult_desk.ui.pages.dispatch import DispatchPage
 from consult_desk.ui.pages.loan_pipeline import LoanPipelinePage
 from consult_desk.ui.pages.pending import PendingPage
 from consult_desk.ui.pages.plan import PlanPage
+from consult_desk.ui.pages.reports import ReportKind, ReportsPage
 from consult_desk.ui.pages.settings import SettingsPage, SettingsServices
 from consult_desk.ui.pages.streets import StreetsPage
 from consult_desk.ui.pages.today import TodayPage
 from consult_desk.ui.street_desk import StreetDesk
+from consult_desk.ui.widgets.background import BackgroundRunner
 from consult_desk.ui.widgets.reports_due import ReportsDuePanel
 
 
@@ -68,6 +82,10 @@ class Services:
     safety_net: SafetyNetService | None = None  # the 融資あっせん page's セーフティネット認定 tab
     streets: StreetService | None = None  # 商店街支援 (associations, support, events)
     subsidies: SubsidyService | None = None  # 補助金 (streets' and businesses')
+    reporting: ReportingService | None = None  # 帳票, 概況 and the 施策 page's figures
+    report_files: ReportFileService | None = None  # a report as a PDF / xlsx / JSON file
+    imports: ImportService | None = None  # ファイル › 取り込み… and 取込の履歴
+    exports: ExportService | None = None  # every list's 書き出し…（Ctrl+E）
 
 
 # What a role must be allowed to read to see each page (None: everyone).
@@ -84,11 +102,20 @@ PAGE_NEEDS: dict[str, Kind | None] = {
 }
 
 
+# Shown where a page cannot be built (the services it needs were not given).
 PENDING = {
     "ダッシュボード": "今日の対応（フォローアップ）は相談記録を扱う役割で表示されます。"
-    "管理職向けの実績の集計は帳票の機能とともに追加されます。",
+    "管理職向けの実績の集計は帳票の機能とともに表示されます。",
     "帳票": "事業者別・施策別・月次・年度の報告書（PDF / Excel / JSON）をここで作成します。",
 }
+# The buttons below the navigation: on its dark blue, quieter than the pages it lists.
+SIDEBAR_STYLE = """
+QWidget#sidebar { background: #1f3a5f; }
+QWidget#sidebar QPushButton { background: transparent; color: #c9d6e8; border: none;
+                              text-align: left; padding: 7px 14px; font-size: 10pt; }
+QWidget#sidebar QPushButton:hover { background: #2c4f7c; color: #ffffff; }
+QWidget#sidebar QPushButton:focus { background: #3d6aa2; color: #ffffff; }
+"""
 PAGE_ORDER = (
     "ダッシュボード",
     "事業者",
@@ -123,7 +150,11 @@ class MainWindow(QMainWindow):
         built: dict[str, QWidget] = {}
         if "事業者" in self.page_names:
             self.business_list = BusinessListPage(
-                services.businesses, services.reference, services.history, principal
+                services.businesses,
+                services.reference,
+                services.history,
+                principal,
+                exports=services.exports,
             )
             self.business_list.open_requested.connect(self.open_business_record)
             self.business_list.new_requested.connect(self.new_business)
@@ -133,7 +164,7 @@ class MainWindow(QMainWindow):
             self.today_page.open_requested.connect(self.open_consultation)
             built["ダッシュボード"] = self.today_page
             self.consultation_list = ConsultationListPage(
-                services.consultations, services.reference, principal
+                services.consultations, services.reference, principal, exports=services.exports
             )
             self.consultation_list.open_requested.connect(self.open_consultation)
             self.consultation_list.new_requested.connect(self.new_consultation)
@@ -146,6 +177,7 @@ class MainWindow(QMainWindow):
                 services.reference,
                 principal,
                 safety_net=services.safety_net,
+                exports=services.exports,
             )
             self.loan_page.open_requested.connect(self.open_loan_case)
             self.loan_page.new_requested.connect(self.new_loan_case)
@@ -155,7 +187,11 @@ class MainWindow(QMainWindow):
             built["融資あっせん"] = self.loan_page
         if "専門家派遣" in self.page_names:
             self.dispatch_page = DispatchPage(
-                services.dispatch, services.experts, services.reference, principal
+                services.dispatch,
+                services.experts,
+                services.reference,
+                principal,
+                exports=services.exports,
             )
             self.dispatch_page.open_requested.connect(self.open_dispatch)
             self.dispatch_page.new_requested.connect(self.new_dispatch)
@@ -175,7 +211,11 @@ class MainWindow(QMainWindow):
             assert services.streets is not None and services.subsidies is not None
             desk = self.street_desk
             self.streets_page = StreetsPage(
-                services.streets, services.subsidies, services.reference, principal
+                services.streets,
+                services.subsidies,
+                services.reference,
+                principal,
+                exports=services.exports,
             )
             self.streets_page.open_association.connect(desk.open_association)
             self.streets_page.new_association.connect(desk.new_association)
@@ -194,8 +234,23 @@ class MainWindow(QMainWindow):
                 self.reports_panel.open_subsidy.connect(self.street_desk.open_subsidy)
             self.reports_panel.open_dispatch.connect(self.open_dispatch)
             self.today_page.add_panel(self.reports_panel, self.reports_panel.refresh)
-        self.plan_page = PlanPage(services.reference)
+        self._build_dashboard(built)
+        reporting = services.reporting if principal.can(Kind.REPORT, Action.READ) else None
+        self.plan_page = PlanPage(services.reference, reporting)
+        self.plan_page.pdf_requested.connect(self._initiative_pdf)
+        self.plan_page.consultations_requested.connect(self._initiative_consultations)
+        self.plan_page.open_record.connect(self.open_linked_record)
         built["施策"] = self.plan_page
+        if reporting is not None and services.report_files is not None:
+            self.reports_page = ReportsPage(
+                reporting,
+                services.report_files,
+                services.businesses if principal.can(Kind.BUSINESS, Action.READ) else None,
+                services.settings.settings,
+                services.reference.initiatives(),
+                principal,
+            )
+            built["帳票"] = self.reports_page
         self.settings_page = SettingsPage(services.settings)
         self.settings_page.restored.connect(self.restored)
         built["設定"] = self.settings_page
@@ -215,7 +270,7 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.navigation)
+        layout.addWidget(self._sidebar())
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(
@@ -228,12 +283,171 @@ class MainWindow(QMainWindow):
             )
         )
         QShortcut(QKeySequence.StandardKey.New, self, self._new_for_page)
-        # Start on today's follow-ups when the role keeps consultations, else on the businesses.
-        start = "ダッシュボード" if hasattr(self, "today_page") else "事業者"
+        # Start on the dashboard (today's follow-ups, or the figures), else on the businesses.
+        start = "ダッシュボード" if "ダッシュボード" in built else "事業者"
         self.show_page(self.page_names.index(start) if start in self.page_names else 0)
+
+    def _build_dashboard(self, built: dict[str, QWidget]) -> None:
+        """ダッシュボード: 今日の対応 (follow-ups) and 概況 (the figures), as tabs when the role
+        gets both; a role that logs no consultations of its own starts on 概況."""
+        services = self._services
+        principal = services.principal
+        today = getattr(self, "today_page", None)
+        if services.reporting is not None and principal.can(Kind.REPORT, Action.READ):
+            self.dashboard_page = DashboardPage(
+                services.reporting,
+                principal,
+                consultations=services.consultations,
+                loans=services.loans,
+                settings=services.settings.settings,
+                reference=services.reference,
+            )
+            self.dashboard_page.drill_requested.connect(self.drill_down)
+        overview = getattr(self, "dashboard_page", None)
+        if today is not None and overview is not None:
+            self.dashboard_tabs = QTabWidget()
+            self.dashboard_tabs.setDocumentMode(True)
+            self.dashboard_tabs.addTab(today, self.tr("今日の対応"))
+            self.dashboard_tabs.addTab(overview, self.tr("概況（実績）"))
+            keeps_own = principal.can(Kind.CONSULTATION, Action.CREATE)
+            self.dashboard_tabs.setCurrentWidget(today if keeps_own else overview)
+            built["ダッシュボード"] = self.dashboard_tabs
+        elif today is not None:
+            built["ダッシュボード"] = today
+        elif overview is not None:
+            built["ダッシュボード"] = overview
+
+    def _sidebar(self) -> QWidget:
+        """The navigation, and below it 取り込み… / 取込の履歴… for roles that may import or read
+        imports (every list has its own 書き出し…, Ctrl+E)."""
+        services = self._services
+        principal = services.principal
+        sidebar = QWidget()
+        sidebar.setObjectName("sidebar")
+        sidebar.setFixedWidth(self.navigation.width())
+        sidebar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        sidebar.setStyleSheet(SIDEBAR_STYLE)
+        column = QVBoxLayout(sidebar)
+        column.setContentsMargins(0, 0, 0, 8)
+        column.setSpacing(0)
+        column.addWidget(self.navigation, 1)
+        self.import_button: QPushButton | None = None
+        self.import_history_button: QPushButton | None = None
+        if services.imports is None:
+            return sidebar
+        if import_kinds(principal):
+            self.import_button = QPushButton(self.tr("取り込み…（Ctrl+I）"))
+            self.import_button.clicked.connect(lambda: self.open_import())
+            QShortcut(QKeySequence("Ctrl+I"), self, lambda: self.open_import())
+            column.addWidget(self.import_button)
+        if any(principal.can(k, Action.READ) for k in IMPORT_PERMISSION_KINDS.values()):
+            self.import_history_button = QPushButton(self.tr("取込の履歴…"))
+            self.import_history_button.clicked.connect(lambda: self.open_import_history())
+            column.addWidget(self.import_history_button)
+        return sidebar
+
+    def open_import(self) -> ImportWizard | None:
+        """ファイル › 取り込み…: the wizard; the lists refresh after an import."""
+        services = self._services
+        if services.imports is None or not import_kinds(services.principal):
+            return None
+        wizard = ImportWizard(services.imports, services.principal, parent=self)
+        wizard.imported.connect(lambda _result: self._records_imported())
+        wizard.exec()
+        return wizard
+
+    def open_import_history(self) -> ImportBatchesDialog | None:
+        """ファイル › 取込の履歴…: past imports, and 取り消す."""
+        services = self._services
+        if services.imports is None:
+            return None
+        dialog = ImportBatchesDialog(services.imports, services.principal, parent=self)
+        dialog.undone.connect(lambda _result: self._records_imported())
+        dialog.exec()
+        return dialog
+
+    def _records_imported(self) -> None:
+        """An import added (or an undo removed) records: every list that shows them."""
+        for page in ("business_list", "consultation_list", "loan_page", "today_page"):
+            if hasattr(self, page):
+                getattr(self, page).refresh()
+        for record in self._records.values():
+            record.refresh()
 
     def show_page(self, index: int) -> None:
         self.navigation.setCurrentRow(index)
+
+    def wait_for_background_work(self, msecs: int = 10_000) -> None:
+        """Let reports and figures being read finish (their results are dropped), so none
+        outlives the window or the database."""
+        for runner in self.findChildren(BackgroundRunner):
+            runner.cancel()
+            runner.wait(msecs)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.wait_for_background_work()
+        super().closeEvent(event)
+
+    def show_page_named(self, name: str) -> None:
+        self.show_page(self.page_names.index(name))
+
+    # --- from a figure to the records behind it ---------------------------------------------
+
+    def drill_down(self, drill: Drill) -> None:
+        """A dashboard figure was clicked: its list, filtered to exactly its records."""
+        target = drill.target
+        if target is DrillTarget.CONSULTATIONS and hasattr(self, "consultation_list"):
+            self.consultation_list.show_filtered(
+                drill.first, drill.last, drill.label, channel_id=drill.channel_id
+            )
+            self.show_page_named("相談記録")
+        elif target is DrillTarget.FOLLOW_UPS_OPEN and hasattr(self, "consultation_list"):
+            self.consultation_list.show_filtered(
+                None, None, self.tr("すべての期間"), open_follow_ups=True
+            )
+            self.show_page_named("相談記録")
+        elif target is DrillTarget.FOLLOW_UPS_DUE and hasattr(self, "today_page"):
+            self.today_page.everyone_check.setChecked(True)
+            if hasattr(self, "dashboard_tabs"):
+                self.dashboard_tabs.setCurrentWidget(self.today_page)
+            self.show_page_named("ダッシュボード")
+        elif target is DrillTarget.LOANS_RECEIVED and hasattr(self, "loan_page"):
+            assert drill.first is not None and drill.last is not None
+            self.loan_page.show_received(drill.first, drill.last)
+            self.show_page_named("融資あっせん")
+        elif target is DrillTarget.LOANS_OVERDUE and hasattr(self, "loan_page"):
+            self.loan_page.show_overdue()
+            self.show_page_named("融資あっせん")
+
+    def _initiative_pdf(self, code: str, first: date, last: date) -> None:
+        if hasattr(self, "reports_page"):
+            self.show_page_named("帳票")
+            self.reports_page.prefill(
+                ReportKind.INITIATIVE, initiative_code=code, first=first, last=last, generate=True
+            )
+
+    def _initiative_consultations(
+        self, initiative_id: int, first: date, last: date, label: str
+    ) -> None:
+        if hasattr(self, "consultation_list"):
+            self.consultation_list.show_filtered(first, last, label, initiative_id=initiative_id)
+            self.show_page_named("相談記録")
+
+    def open_linked_record(self, kind: str, record_id: int) -> None:
+        """A record an initiative counted (施策 › 記録を見る), in its own window."""
+        desk = self.street_desk
+        if kind == "consultation":
+            self.open_consultation(record_id)
+        elif kind in ("loan_referral", "loan_execution"):
+            self.open_loan_case(record_id)
+        elif kind == "dispatch_visit":
+            self.open_dispatch(record_id)
+        elif kind == "subsidy_grant" and desk is not None:
+            desk.open_subsidy(record_id)
+        elif kind == "street_support" and desk is not None:
+            desk.open_support(record_id)
+        elif kind == "street_event" and desk is not None:
+            desk.open_event(record_id)
 
     # --- opening records: one place, so every list and window refreshes the same way -----
 

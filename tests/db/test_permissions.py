@@ -8,7 +8,6 @@ forget its check.
 """
 
 import inspect
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -29,6 +28,7 @@ from consult_desk.domain.dispatch import ProgramInput as DispatchProgramInput
 from consult_desk.domain.dispatch import StepInput as DispatchStepInput
 from consult_desk.domain.dispatch import StepName as DispatchStepName
 from consult_desk.domain.dispatch import TermsInput as DispatchTermsInput
+from consult_desk.domain.errors import SchemaError
 from consult_desk.domain.loan_programs import BankInput, BranchInput, ProgramInput, TermsInput
 from consult_desk.domain.loans import (
     LoanCaseInput,
@@ -87,9 +87,11 @@ from consult_desk.services.dispatch import DispatchService
 from consult_desk.services.experts import ExpertService
 from consult_desk.services.exports import ExportFormat, ExportService
 from consult_desk.services.history import HistoryService
+from consult_desk.services.imports import ImportService
 from consult_desk.services.loan_master import LoanMasterService
 from consult_desk.services.loans import LoanService
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.report_files import ReportFileService, ReportFormat
 from consult_desk.services.reporting import ReportingService
 from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.settings import SettingsService
@@ -100,6 +102,7 @@ from consult_desk.services.timeline import TimelineService
 from tests.dispatch_setup import DispatchWorld, make_dispatch_world
 from tests.dispatch_setup import decide as decide_dispatch
 from tests.dispatch_setup import visit as dispatch_visit
+from tests.engines import TestDatabases
 from tests.loan_setup import LoanWorld, make_loan_world
 from tests.street_setup import StreetWorld, make_street_world
 from tests.subsidy_setup import SubsidyWorld, make_subsidy_world
@@ -131,6 +134,7 @@ class World:
     streets: StreetWorld | None = None
     subsidy_world: SubsidyWorld | None = None
     application_id: int = 0  # a street-event subsidy application at 申請
+    import_batch_id: int = 0  # one business imported from a CSV
 
     def business_version(self) -> int:
         return BusinessService(self.db, self.admin).get(self.business_id).version
@@ -151,14 +155,12 @@ class World:
 @pytest.fixture(scope="module")
 def world_template(
     tmp_path_factory: pytest.TempPathFactory,
-    migrated_template: Path,
+    databases: TestDatabases,
     fast_hasher: PasswordHasher,
 ) -> Iterator[World]:
-    """Every record the calls act on, built once; each test gets its own copy of the file."""
+    """Every record the calls act on, built once; each test gets its own copy of it."""
     folder = tmp_path_factory.mktemp("world")
-    path = folder / "desk.sqlite"
-    shutil.copyfile(migrated_template, path)
-    db = Database(f"sqlite:///{path}")
+    db = Database(databases.fresh(folder))
     with db.write() as session:
         staff = Staff(login="admin", name="管理 太郎", name_kana="カンリ タロウ")
         staff.roles.append(StaffRole(role="admin"))
@@ -166,18 +168,17 @@ def world_template(
         session.flush()
         admin = Principal(staff.id, staff.login, staff.name, frozenset({Role.ADMIN}))
     built = _build_world(db, admin, fast_hasher, folder)
-    db.dispose()  # the last connection checkpoints the WAL into the file
+    databases.checkpoint(db)  # closed (on SQLite the WAL folded into the file): copyable
     yield built
 
 
 @pytest.fixture
-def world(world_template: World, tmp_path: Path) -> Iterator[World]:
-    source = Path(world_template.db.engine.url.database or "")
-    target = tmp_path / "desk.sqlite"
-    shutil.copyfile(source, target)
-    db = Database(f"sqlite:///{target}")
+def world(world_template: World, tmp_path: Path, databases: TestDatabases) -> Iterator[World]:
+    url = databases.copy(world_template.db.url, tmp_path)
+    db = Database(url)
     yield replace(world_template, db=db, tmp=tmp_path)
     db.dispose()
+    databases.release(url)
 
 
 def _build_world(
@@ -218,7 +219,9 @@ def _build_world(
     other = StaffService(db, fast_hasher).add(
         admin, NewStaff("other", "他の職員", (Role.CONSULTANT,), "sakura-password-1")
     )
-    backup = BackupService(db, admin).make("manual")
+    # Backups are copies of an SQLite file; on PostgreSQL they are the server's (pg_dump).
+    sqlite = db.dialect == "sqlite"
+    backup = BackupService(db, admin).make("manual") if sqlite else tmp_path / "none.sqlite"
     built = World(
         db,
         admin,
@@ -253,6 +256,9 @@ def _build_world(
     )
     built.dispatch_world = make_dispatch_world(db)
     built.dispatches = _new_dispatches(built)
+    built.import_batch_id = (
+        ImportService(db, admin).run("businesses", _import_file(built)).batch_id or 0
+    )
     return built
 
 
@@ -585,17 +591,53 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         Action.READ,
         lambda w, p: ReportingService(w.db, p).fiscal_year(2026),
     ),
-    "ReportingService.write_json": (
+    "ReportingService.business": (
         Kind.REPORT,
-        Action.PRINT,
-        lambda w, p: ReportingService(w.db, p).write_json(
-            ReportingService(w.db, w.admin).monthly(2026, 11), w.tmp / "m.json", overwrite=True
+        Action.READ,
+        lambda w, p: ReportingService(w.db, p).business(str(w.business_id), include_notes=True),
+    ),
+    "ReportingService.initiative": (
+        Kind.REPORT,
+        Action.READ,
+        lambda w, p: ReportingService(w.db, p).initiative(
+            "1-2-2", date(2026, 4, 1), date(2027, 3, 31)
         ),
     ),
-    "ExportService.loan_rows": (
-        Kind.LOAN,
-        Action.EXPORT,
-        lambda w, p: list(ExportService(w.db, p).loan_rows()),
+    "ReportingService.initiative_overview": (
+        Kind.REPORT,
+        Action.READ,
+        lambda w, p: ReportingService(w.db, p).initiative_overview(
+            date(2026, 4, 1), date(2027, 3, 31)
+        ),
+    ),
+    "ReportFileService.render": (
+        Kind.REPORT,
+        Action.READ,
+        lambda w, p: ReportFileService(w.db, p).render(
+            ReportingService(w.db, w.admin).monthly(2026, 11), ReportFormat.PDF
+        ),
+    ),
+    "ReportFileService.options": (
+        Kind.REPORT,
+        Action.READ,
+        lambda w, p: ReportFileService(w.db, p).options(),
+    ),
+    "ReportFileService.record_print": (
+        Kind.REPORT,
+        Action.PRINT,
+        lambda w, p: ReportFileService(w.db, p).record_print(
+            ReportingService(w.db, w.admin).monthly(2026, 11), 3
+        ),
+    ),
+    "ReportFileService.write": (
+        Kind.REPORT,
+        Action.PRINT,
+        lambda w, p: ReportFileService(w.db, p).write(
+            ReportingService(w.db, w.admin).monthly(2026, 11),
+            w.tmp / "m.pdf",
+            ReportFormat.PDF,
+            overwrite=True,
+        ),
     ),
     "StreetService.add": (
         Kind.STREET,
@@ -919,6 +961,16 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         Action.READ,
         lambda w, p: SettingsService(w.db, p).loan_overdue_days(),
     ),
+    "SettingsService.western_dates": (
+        Kind.MASTER,
+        Action.READ,
+        lambda w, p: SettingsService(w.db, p).western_dates(),
+    ),
+    "SettingsService.set_western_dates": (
+        Kind.MASTER,
+        Action.ADMINISTER,
+        lambda w, p: SettingsService(w.db, p).set_western_dates(True),
+    ),
     "SettingsService.set_loan_overdue_days": (
         Kind.MASTER,
         Action.ADMINISTER,
@@ -1095,7 +1147,35 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         lambda w, p: X(w.db, p).assignable(TODAY),
     ),
     "ExpertService.fees": (Kind.DISPATCH, Action.READ, lambda w, p: X(w.db, p).fees(2026)),
+    "ImportService.preview": (
+        Kind.BUSINESS,
+        Action.CREATE,
+        lambda w, p: ImportService(w.db, p).preview("businesses", _import_file(w)),
+    ),
+    "ImportService.run": (
+        Kind.BUSINESS,
+        Action.CREATE,
+        lambda w, p: ImportService(w.db, p).run("businesses", _import_file(w)),
+    ),
+    "ImportService.undo": (
+        Kind.BUSINESS,
+        Action.DELETE,
+        lambda w, p: ImportService(w.db, p).undo(w.import_batch_id),
+    ),
+    "ImportService.batches": (
+        Kind.BUSINESS,
+        Action.READ,
+        lambda w, p: ImportService(w.db, p).batches("businesses"),
+    ),
 }
+
+
+def _import_file(w: World) -> Path:
+    """A CSV of one new business (a new name each time: imports add, they never match)."""
+    path = w.tmp / f"import-{len(list(w.tmp.glob('import-*.csv')))}.csv"
+    path.write_text(f"事業者名,事業者区分\n取込商店{path.stem},個人事業主\n", encoding="utf-8")
+    return path
+
 
 # Public methods that need no permission of the matrix, and why.
 EXEMPT = {
@@ -1108,6 +1188,7 @@ EXEMPT = {
     "SettingsService.backup_folder": "read by the daily backup at start-up",
     "BackupService.daily_if_due": "automatic at start-up for whoever signs in; only the dated "
     "daily copy",
+    "ImportService.read": "reads the file the user chose; touches no record",
 }
 SERVICES = [
     businesses.BusinessService,
@@ -1126,6 +1207,8 @@ SERVICES = [
     safety_net.SafetyNetService,
     exports.ExportService,
     ReportingService,
+    ReportFileService,
+    ImportService,
     streets.StreetService,
     subsidies.SubsidyService,
 ]
@@ -1322,6 +1405,10 @@ def test_each_role_is_allowed_exactly_what_the_matrix_says(
     principal = _principal_with(world.db, role)
 
     if allowed(frozenset({role}), kind, action):
+        if name in SQLITE_FILE_CALLS and world.db.dialect != "sqlite":
+            with pytest.raises(SchemaError, match=r"backup\.not_sqlite"):  # allowed, impossible
+                call(world, principal)
+            return
         call(world, principal)
     else:
         before = _audit_count(world.db)
@@ -1330,14 +1417,20 @@ def test_each_role_is_allowed_exactly_what_the_matrix_says(
         assert _audit_count(world.db) == before  # a refusal changes nothing
 
 
-# Administrator-only calls that only read.
-READS = {"HistoryService.trash"}
+# Calls on the SQLite file itself: on PostgreSQL they are refused with backup.not_sqlite.
+SQLITE_FILE_CALLS = {"BackupService.make", "BackupService.copy_to", "BackupService.restore"}
+
+# Calls that only read although their permission is a writing one (the administrator's trash;
+# an import's preview, which needs the right to import).
+READS = {"HistoryService.trash", "ImportService.preview"}
 
 
 @pytest.mark.parametrize(
     "name", [n for n, (_, action, _) in CALLS.items() if action in MUTATING and n not in READS]
 )
 def test_every_mutating_call_writes_an_audit_entry(world: World, name: str) -> None:
+    if name in SQLITE_FILE_CALLS and world.db.dialect != "sqlite":
+        pytest.skip("backups of the SQLite file (PostgreSQL's are the server's)")
     _, _, call = CALLS[name]
     before = _last_entry(world.db)
 

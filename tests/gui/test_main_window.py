@@ -48,20 +48,21 @@ def _wait_for_rows(qtbot, window: MainWindow, count: int) -> None:
     qtbot.waitUntil(lambda: window.business_list.model.rowCount() == count)
 
 
-def test_navigation_lists_every_area_and_unbuilt_pages_say_so(window: MainWindow) -> None:
+def test_navigation_lists_every_area_and_every_page_is_built(window: MainWindow) -> None:
     names = [window.navigation.item(i).text() for i in range(window.navigation.count())]
 
     assert names == list(PAGE_ORDER)  # an administrator sees every area
-    for name in ("帳票",):
-        page = window.page_named(name)
-        assert isinstance(page, PendingPage)
+    for name in names:
+        assert not isinstance(window.page_named(name), PendingPage)
+    assert window.page_named("帳票") is window.reports_page
 
 
 def test_the_day_starts_with_todays_follow_ups(qtbot, db: Database, admin: Principal, tmp_path):
     window = app_module.build_window(db, admin, DraftStore(tmp_path / "drafts"))
     qtbot.addWidget(window)
 
-    assert window.pages.currentWidget() is window.today_page
+    assert window.pages.currentWidget() is window.dashboard_tabs
+    assert window.dashboard_tabs.currentWidget() is window.today_page  # 概況 is one tab away
 
 
 def test_keyboard_shortcut_opens_the_plan_page(qtbot, window: MainWindow) -> None:

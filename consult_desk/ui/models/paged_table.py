@@ -1,10 +1,18 @@
 """A table model that pages over a service: keyset pages fetched as the view scrolls."""
 
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 PAGE_SIZE = 200
 RowT = TypeVar("RowT")
@@ -99,3 +107,46 @@ class PagedTableModel(QAbstractTableModel, Generic[RowT]):
                 self.endInsertRows()
         finally:
             self._fetching = False
+
+
+def _row_id(row: Any) -> object:
+    return row.id
+
+
+def reload_in_place(
+    view: QTableView,
+    model: PagedTableModel[Any],
+    reload: Callable[[], None],
+    key: Callable[[Any], object] = _row_id,
+) -> None:
+    """Read a list again (others may have saved meanwhile) without losing the user's place:
+    as many rows as were loaded are loaded again, the same records stay selected and current,
+    and the record at the top of the view stays there (or the same row number, if it went).
+    """
+    selection = view.selectionModel()
+    selected = (
+        {key(model.row_at(i.row())) for i in selection.selectedRows()} if selection else set()
+    )
+    current = view.currentIndex()
+    current_key = key(model.row_at(current.row())) if current.isValid() else None
+    top_row = view.rowAt(0)
+    top_key = key(model.row_at(top_row)) if top_row >= 0 else None
+    loaded = model.rowCount()
+    reload()
+    while model.rowCount() < loaded and model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    rows = {key(model.row_at(row)): row for row in range(model.rowCount())}
+    selection = view.selectionModel()
+    if selection is not None:
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for record in selected:
+            if record in rows:
+                selection.select(model.index(rows[record], 0), flags)
+        if current_key in rows:
+            selection.setCurrentIndex(
+                model.index(rows[current_key], max(current.column(), 0)),
+                QItemSelectionModel.SelectionFlag.NoUpdate,
+            )
+    if top_row >= 0 and model.rowCount():
+        row = rows.get(top_key, min(top_row, model.rowCount() - 1))
+        view.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)

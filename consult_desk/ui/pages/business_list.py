@@ -24,11 +24,14 @@ from consult_desk.domain.errors import DomainError
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.sme import SmeStatus
 from consult_desk.services.businesses import BusinessService
+from consult_desk.services.exports import ExportService
 from consult_desk.services.history import HistoryService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.dialogs.history import HistoryDialog
 from consult_desk.ui.messages import error_text
 from consult_desk.ui.models.business_table import COLUMNS, BusinessTableModel
+from consult_desk.ui.models.paged_table import reload_in_place
+from consult_desk.ui.widgets.list_export import ListExport
 from consult_desk.ui.widgets.tables import count_text
 
 SEARCH_DELAY_MS = 250  # wait for a pause in typing before querying
@@ -57,6 +60,8 @@ class BusinessListPage(QWidget):
         history: HistoryService,
         principal: Principal,
         parent: QWidget | None = None,
+        *,
+        exports: ExportService | None = None,
     ) -> None:
         super().__init__(parent)
         self._businesses = businesses
@@ -149,6 +154,10 @@ class BusinessListPage(QWidget):
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.count_label)
+        self.export: ListExport | None = None
+        if exports is not None:  # 書き出し…（Ctrl+E）: the list as filtered now
+            self.export = ListExport(exports, "businesses", self.shown_query, self, principal)
+            top.addWidget(self.export.button)
         top.addWidget(self.history_button)
         top.addWidget(self.new_button)
         layout = QVBoxLayout(self)
@@ -174,6 +183,8 @@ class BusinessListPage(QWidget):
         self.follow_up_check.toggled.connect(self.apply_filters)
         self.archived_check.toggled.connect(self.apply_filters)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        # Others save too (PostgreSQL, several PCs): F5 reads the list again in place.
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)
 
         self.model.modelReset.connect(self._update_count)
         self._update_count()
@@ -231,6 +242,11 @@ class BusinessListPage(QWidget):
             archived=None if self.archived_check.isChecked() else False,
         )
 
+    def shown_query(self) -> BusinessQuery:
+        """The filter of the rows shown, a search still being typed included."""
+        self.apply_filters()
+        return self.model.query
+
     def apply_filters(self) -> None:
         self._search_timer.stop()
         query = self.current_query()
@@ -238,7 +254,8 @@ class BusinessListPage(QWidget):
             self.model.reload(query)
 
     def refresh(self) -> None:
-        self.model.reload()
+        """Read the list again, keeping the selected record and the scroll position."""
+        reload_in_place(self.table, self.model, self.model.reload)
 
     def _update_count(self) -> None:
         # Businesses are counted exactly (62 ms at 100,000): the register's size matters.

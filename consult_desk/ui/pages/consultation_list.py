@@ -21,8 +21,11 @@ from consult_desk.domain.consultations import ConsultationQuery
 from consult_desk.domain.fiscal import fiscal_year, fiscal_year_range, japan_today
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.consultations import ConsultationService
+from consult_desk.services.exports import ExportService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.models.consultation_table import ConsultationTableModel
+from consult_desk.ui.models.paged_table import reload_in_place
+from consult_desk.ui.widgets.list_export import ListExport
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 SEARCH_DELAY_MS = 250
@@ -62,6 +65,8 @@ class ConsultationListPage(QWidget):
         reference: ReferenceService,
         principal: Principal,
         parent: QWidget | None = None,
+        *,
+        exports: ExportService | None = None,
     ) -> None:
         super().__init__(parent)
         self._consultations = consultations
@@ -101,6 +106,10 @@ class ConsultationListPage(QWidget):
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.count_label)
+        self.export: ListExport | None = None
+        if exports is not None:  # 書き出し…（Ctrl+E）: the list as filtered now
+            self.export = ListExport(exports, "consultations", self.shown_query, self, principal)
+            top.addWidget(self.export.button)
         top.addWidget(self.new_button)
         first = QHBoxLayout()
         first.addWidget(self.search_edit, 1)
@@ -140,6 +149,8 @@ class ConsultationListPage(QWidget):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.open_check.toggled.connect(self.apply_filters)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        # Others save too (PostgreSQL, several PCs): F5 reads the list again in place.
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.refresh)
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self._open_selected)
         QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, self._open_selected)
         self.model.modelReset.connect(self._update_count)
@@ -160,14 +171,67 @@ class ConsultationListPage(QWidget):
             open_follow_ups=self.open_check.isChecked(),
         )
 
+    def shown_query(self) -> ConsultationQuery:
+        """The filter of the rows shown, a search still being typed included."""
+        self.apply_filters()
+        return self.model.query
+
     def apply_filters(self, *_: object, force: bool = False) -> None:
         self._timer.stop()
         query = self.current_query()
         if force or query != self.model.query:
             self.model.reload(query)
 
+    def show_filtered(
+        self,
+        first: date | None,
+        last: date | None,
+        label: str,
+        *,
+        channel_id: int | None = None,
+        initiative_id: int | None = None,
+        open_follow_ups: bool = False,
+    ) -> None:
+        """Show exactly the consultations behind a figure (the dashboard's, a plan's): the
+        period (added to the period choices as ``label`` when none matches), the channel,
+        initiative and follow-up filters as given, every other filter cleared."""
+        period = (first, last)
+        choices = range(self.period_combo.count())
+        index = next((i for i in choices if self.period_combo.itemData(i) == period), -1)
+        if index < 0:
+            self.period_combo.addItem(label, period)
+            index = self.period_combo.count() - 1
+        combos = (
+            self.period_combo,
+            self.staff_combo,
+            self.channel_combo,
+            self.topic_combo,
+            self.area_combo,
+            self.initiative_combo,
+        )
+        for widget in (*combos, self.open_check, self.search_edit):
+            widget.blockSignals(True)
+        try:
+            self.search_edit.clear()
+            self.period_combo.setCurrentIndex(index)
+            for combo, value in (
+                (self.staff_combo, None),
+                (self.topic_combo, None),
+                (self.area_combo, None),
+                (self.channel_combo, channel_id),
+                (self.initiative_combo, initiative_id),
+            ):
+                found = 0 if value is None else combo.findData(value)
+                combo.setCurrentIndex(max(found, 0))
+            self.open_check.setChecked(open_follow_ups)
+        finally:
+            for widget in (*combos, self.open_check, self.search_edit):
+                widget.blockSignals(False)
+        self.apply_filters(force=True)
+
     def refresh(self) -> None:
-        self.model.reload()
+        """Read the list again, keeping the selected record and the scroll position."""
+        reload_in_place(self.table, self.model, self.model.reload)
 
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

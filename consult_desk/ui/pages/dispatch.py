@@ -33,9 +33,11 @@ from consult_desk.domain.fiscal import fiscal_year, format_yen, japan_today, war
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.dispatch import DispatchService
 from consult_desk.services.experts import ExpertService
+from consult_desk.services.exports import ExportService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.dialogs.expert_dialog import ExpertDialog
 from consult_desk.ui.models.dispatch_tables import DispatchTableModel, ExpertTableModel
+from consult_desk.ui.widgets.list_export import ListExport
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 DISPATCH_WIDTHS = (132, 180, 200, 170, 110, 80, 64)
@@ -109,6 +111,8 @@ class DispatchListTab(QWidget):
         reference: ReferenceService,
         principal: Principal,
         parent: QWidget | None = None,
+        *,
+        exports: ExportService | None = None,
     ) -> None:
         super().__init__(parent)
         self._dispatch = dispatch
@@ -155,6 +159,10 @@ class DispatchListTab(QWidget):
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.count_label)
+        self.export: ListExport | None = None
+        if exports is not None:  # 書き出し…（Ctrl+E）: the list as filtered now
+            self.export = ListExport(exports, "dispatches", self.shown_query, self, principal)
+            top.addWidget(self.export.button)
         top.addWidget(self.open_button)
         top.addWidget(self.new_button)
         filters = QHBoxLayout()
@@ -190,6 +198,10 @@ class DispatchListTab(QWidget):
             fiscal_year=self.year_combo.currentData(),
             report_overdue=self.overdue_check.isChecked(),
         )
+
+    def shown_query(self) -> DispatchQuery:
+        self.apply_filters()
+        return self.model.query
 
     def apply_filters(self, *_: object) -> None:
         query = self.current_query()
@@ -444,11 +456,13 @@ class DispatchPage(QWidget):
         reference: ReferenceService,
         principal: Principal,
         parent: QWidget | None = None,
+        *,
+        exports: ExportService | None = None,
     ) -> None:
         super().__init__(parent)
         self._principal = principal
         self._shown = False
-        self.list_tab = DispatchListTab(dispatch, experts, reference, principal)
+        self.list_tab = DispatchListTab(dispatch, experts, reference, principal, exports=exports)
         self.list_tab.open_requested.connect(self.open_requested)
         self.list_tab.new_requested.connect(self.new_requested)
         self.experts_tab = ExpertsTab(experts, principal)

@@ -36,6 +36,7 @@ from consult_desk.domain.fiscal import (
 )
 from consult_desk.domain.loans import BEFORE_EXECUTION, PIPELINE_ORDER, LoanQuery, LoanState
 from consult_desk.domain.permissions import Action, Kind, Principal
+from consult_desk.services.exports import ExportService
 from consult_desk.services.loan_master import LoanMasterService
 from consult_desk.services.loans import LeadTimes, LoanService
 from consult_desk.services.reference import ReferenceService
@@ -44,6 +45,7 @@ from consult_desk.services.settings import SettingsService
 from consult_desk.ui.messages import text_for
 from consult_desk.ui.models.loan_table import BUSINESS_COLUMN, LoanTableModel
 from consult_desk.ui.pages.safety_net import SafetyNetPanel
+from consult_desk.ui.widgets.list_export import ListExport
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 # Starting widths; _fit_columns then sizes each column but 事業者 to the longest text it can
@@ -127,9 +129,12 @@ class LoanPipelinePage(QWidget):
         principal: Principal,
         safety_net: SafetyNetService | None = None,
         parent: QWidget | None = None,
+        *,
+        exports: ExportService | None = None,
     ) -> None:
         super().__init__(parent)
         self._loans = loans
+        self._exports = exports
         self.safety_net_panel = SafetyNetPanel(safety_net, principal) if safety_net else None
         self._settings = settings
         self._principal = principal
@@ -245,10 +250,17 @@ class LoanPipelinePage(QWidget):
         header.setSectionResizeMode(BUSINESS_COLUMN, QHeaderView.ResizeMode.Stretch)
 
     def _build_layout(self, title: QLabel) -> None:
+        loans_tab = QWidget()
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.count_label)
+        self.export: ListExport | None = None
+        if self._exports is not None:  # 書き出し…（Ctrl+E）, on the cases' tab
+            self.export = ListExport(
+                self._exports, "loans", self.shown_query, loans_tab, self._principal
+            )
+            top.addWidget(self.export.button)
         top.addWidget(self.open_button)
         top.addWidget(self.new_button)
         filters = QHBoxLayout()
@@ -287,7 +299,6 @@ class LoanPipelinePage(QWidget):
         bottom.setContentsMargins(0, 0, 0, 0)
         bottom_widget.setFixedHeight(195)
 
-        loans_tab = QWidget()
         layout = QVBoxLayout(loans_tab)
         layout.addLayout(top)
         layout.addLayout(filters)
@@ -334,6 +345,35 @@ class LoanPipelinePage(QWidget):
         """Click a line of the state list: OPEN_STATES, frozenset() for all, or one state."""
         self.state_table.selectRow(STATE_ROWS.index(states))
 
+    def show_received(self, first: date, last: date) -> None:
+        """Every case received in a period, whatever its state (a report's 受付件数)."""
+        self._show(frozenset(), first, last, overdue=False)
+
+    def show_overdue(self) -> None:
+        """The open cases longer in their state than 設定 › 案件の期限 allows."""
+        self._show(OPEN_STATES, None, None, overdue=True)
+
+    def _show(
+        self, states: frozenset[LoanState], first: date | None, last: date | None, *, overdue: bool
+    ) -> None:
+        self.tabs.setCurrentIndex(0)
+        widgets = (self.program_combo, self.bank_combo, self.officer_combo, self.overdue_check)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            for combo in (self.program_combo, self.bank_combo, self.officer_combo):
+                combo.setCurrentIndex(0)
+            self.from_edit.setText(first.isoformat() if first else "")
+            self.to_edit.setText(last.isoformat() if last else "")
+            self.overdue_check.setChecked(overdue)
+            self.state_table.blockSignals(True)
+            self.select_states(states)
+            self.state_table.blockSignals(False)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self.apply_filters(force=True)
+
     def _period(self) -> tuple[date | None, date | None, str]:
         found: list[date | None] = []
         error = ""
@@ -372,6 +412,11 @@ class LoanPipelinePage(QWidget):
             received_to=received_to,
             overdue_only=self.overdue_check.isChecked(),
         )
+
+    def shown_query(self) -> LoanQuery:
+        """The filter of the cases shown (a period being corrected is not applied yet)."""
+        self.apply_filters()
+        return self.model.query
 
     def apply_filters(self, *_: object, force: bool = False) -> None:
         if not self.period_ok():

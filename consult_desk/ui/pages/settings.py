@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QTableView,
     QTableWidget,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from consult_desk.config import DatabaseSetting
 from consult_desk.domain.errors import DomainError
 from consult_desk.domain.fiscal import japan_today
 from consult_desk.domain.messages import field_label
@@ -78,6 +81,8 @@ class SettingsServices:
     dispatch: DispatchService | None = None  # 派遣制度 (programs, 年度 rules, report days)
     subsidies: SubsidyService | None = None  # 補助金制度 (programs and their dated terms)
     reference: ReferenceService | None = None  # the plan's initiatives a program serves
+    location: str = ""  # the database in use: a file or a server URL without its password
+    connection: DatabaseSetting | None = None  # this PC's saved database, for the next start
 
 
 def _python_date(value: QDate) -> date:
@@ -292,14 +297,32 @@ class BackupTab(QWidget):
         self.restore_button = QPushButton(self.tr("選んだバックアップから復元…"))
         self.backup_button.clicked.connect(self._backup)
         self.restore_button.clicked.connect(self._restore)
-        note = QLabel(
+        self.note = note = QLabel(
             self.tr(
                 "毎日最初の起動時と、データベースの更新前に自動でバックアップします"
                 "（毎日のものは直近14日分を保存）。別のドライブやネットワーク上のフォルダも指定できます。"
             )
         )
         note.setWordWrap(True)
+        # The database: the one in use, and the one this PC opens next time (a file or a
+        # PostgreSQL server; docs/postgresql.md).
+        self.location_label = QLabel(services.location or "-")
+        self.location_label.setWordWrap(True)
+        self.location_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.connection_label = QLabel()
+        self.connection_label.setWordWrap(True)
+        self.connection_button = QPushButton(self.tr("この PC の接続先を変更…"))
+        self.connection_button.clicked.connect(self._change_connection)
+        self.connection_reset = QPushButton(self.tr("既定に戻す"))
+        self.connection_reset.clicked.connect(self._reset_connection)
+        self.connection_button.setEnabled(services.connection is not None)
         form = QFormLayout()
+        form.addRow(self.tr("使用中のデータベース"), self.location_label)
+        connection_row = QHBoxLayout()
+        connection_row.addWidget(self.connection_label, 1)
+        connection_row.addWidget(self.connection_button)
+        connection_row.addWidget(self.connection_reset)
+        form.addRow(self.tr("この PC の接続先"), connection_row)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_label, 1)
         folder_row.addWidget(self.folder_button)
@@ -317,7 +340,20 @@ class BackupTab(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        self._show_connection()
         service = self._services.backups()
+        for widget in (self.folder_button, self.backup_button, self.restore_button):
+            widget.setEnabled(service.available)
+        self.table.setVisible(service.available)
+        self.note.setVisible(service.available)  # the app's own backups are SQLite's
+        if not service.available:
+            self.folder_label.setText(
+                self.tr(
+                    "PostgreSQL のデータベースは、サーバー側で pg_dump によりバックアップします"
+                    "（docs/postgresql.md）。"
+                )
+            )
+            return
         self.folder_label.setText(str(service.folder))
         files = service.list()
         self.table.setRowCount(len(files))
@@ -338,6 +374,49 @@ class BackupTab(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, str(backup.path))
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+
+    def _show_connection(self) -> None:
+        connection = self._services.connection
+        saved = connection.saved() if connection is not None else None
+        self.connection_label.setText(saved or self.tr("既定（この PC のデータベースファイル）"))
+        self.connection_reset.setEnabled(saved is not None)
+
+    def _change_connection(self) -> None:
+        connection = self._services.connection
+        if connection is None:
+            return
+        value, accepted = QInputDialog.getText(
+            self,
+            "consult-desk",
+            self.tr(
+                "次回の起動から使うデータベース:\n"
+                "SQLite のファイルのパス、または PostgreSQL の URL\n"
+                "（例: postgresql+psycopg://consult_desk@db-server/consult_desk）。\n"
+                "パスワードは URL に書かず、パスワードファイル（pgpass）か環境変数 PGPASSWORD に"
+                "置いてください。"
+            ),
+            text=connection.saved() or "",
+        )
+        if not accepted:
+            return
+        try:
+            connection.save(value)
+        except DomainError as error:
+            _show_error(self, error)
+            return
+        self._show_connection()
+        QMessageBox.information(
+            self, "consult-desk", self.tr("次回の起動から、この接続先を使います。")
+        )
+
+    def _reset_connection(self) -> None:
+        if self._services.connection is None:
+            return
+        try:
+            self._services.connection.clear()
+        except DomainError as error:
+            _show_error(self, error)
+        self._show_connection()
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("バックアップ先のフォルダ"))
@@ -558,6 +637,45 @@ class TrashTab(QWidget):
         self.restored.emit()
 
 
+class ReportSettingsTab(QWidget):
+    """帳票: how printed reports show dates (和暦 or 西暦); saved as soon as it is chosen."""
+
+    def __init__(self, settings: SettingsService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.wareki_radio = QRadioButton(self.tr("和暦（例: 令和8年10月1日）(&W)"))
+        self.western_radio = QRadioButton(self.tr("西暦（例: 2026/10/01）(&S)"))
+        western = settings.western_dates()
+        (self.western_radio if western else self.wareki_radio).setChecked(True)
+        self.western_radio.toggled.connect(self._save)
+        note = QLabel(
+            self.tr(
+                "PDF・Excel の帳票（月次報告、年度報告、事業者カルテ、施策別実績）の"
+                "日付の書き方です。すべての端末の帳票に適用されます。画面の表示は和暦のままです。"
+            )
+        )
+        note.setWordWrap(True)
+        form = QFormLayout()
+        choices = QVBoxLayout()
+        choices.addWidget(self.wareki_radio)
+        choices.addWidget(self.western_radio)
+        form.addRow(self.tr("日付の表示"), choices)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+    def _save(self, western: bool) -> None:
+        try:
+            self._settings.set_western_dates(western)
+        except DomainError as error:
+            _show_error(self, error)
+            stored = self._settings.western_dates()
+            self.western_radio.blockSignals(True)
+            (self.western_radio if stored else self.wareki_radio).setChecked(True)
+            self.western_radio.blockSignals(False)
+
+
 class SettingsPage(QWidget):
     restored = Signal()  # a backup was restored: the app must close
 
@@ -591,6 +709,9 @@ class SettingsPage(QWidget):
                 services.subsidies, principal, initiatives
             )
             self.tabs.addTab(self.subsidy_programs_tab, self.tr("補助金制度"))
+        if principal.can(Kind.MASTER, Action.ADMINISTER):
+            self.report_settings_tab = ReportSettingsTab(services.settings)
+            self.tabs.addTab(self.report_settings_tab, self.tr("帳票"))
         if principal.can(Kind.BACKUP, Action.ADMINISTER):
             backups = BackupTab(services)
             backups.restored.connect(self.restored)

@@ -44,12 +44,14 @@ from consult_desk.domain.subsidies import (
     SubsidyState,
     SubsidyTarget,
 )
+from consult_desk.services.exports import ExportService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.services.streets import StreetService
 from consult_desk.services.subsidies import SubsidyService
 from consult_desk.ui.messages import error_text, text_for
 from consult_desk.ui.models.street_tables import AssociationTableModel, SupportTableModel
 from consult_desk.ui.models.subsidy_table import DUE_COLUMN, TITLE_COLUMN, SubsidyTableModel
+from consult_desk.ui.widgets.list_export import ListExport
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 SEARCH_DELAY_MS = 250
@@ -117,9 +119,16 @@ class StreetsPage(QWidget):
         reference: ReferenceService,
         principal: Principal,
         parent: QWidget | None = None,
+        *,
+        exports: ExportService | None = None,
     ) -> None:
         super().__init__(parent)
         self._streets = streets
+        self._exports = exports
+        # 書き出し…（Ctrl+E） of the 支援記録 and 補助金 lists: Ctrl+E on each tab, the button of
+        # the tab shown beside the page's title (the tabs' own rows have no room left).
+        self.support_export: ListExport | None = None
+        self.subsidy_export: ListExport | None = None
         self._subsidies = subsidies
         self._reference = reference
         self._principal = principal
@@ -132,8 +141,15 @@ class StreetsPage(QWidget):
         self.subsidies_visible = principal.can(Kind.SUBSIDY, Action.READ)
         if self.subsidies_visible:
             self.tabs.addTab(self._subsidies_tab(), self.tr("補助金"))
+        title_row = QHBoxLayout()
+        title_row.addWidget(title)
+        title_row.addStretch(1)
+        for export in self.list_exports():
+            title_row.addWidget(export.button)
+        self.tabs.currentChanged.connect(self._show_export_button)
+        self._show_export_button()
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
+        layout.addLayout(title_row)
         layout.addWidget(self.tabs, 1)
         self.refresh()
 
@@ -276,9 +292,13 @@ class StreetsPage(QWidget):
         top.addWidget(self.period_error)
         top.addStretch(1)
         top.addWidget(self.support_count)
+        tab = QWidget()
+        if self._exports is not None:
+            self.support_export = ListExport(
+                self._exports, "street-support", self.shown_support_query, tab, self._principal
+            )
         top.addWidget(self.open_support_button)
         top.addWidget(self.new_support_button)
-        tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addLayout(top)
         layout.addWidget(self.support_table, 1)
@@ -311,6 +331,19 @@ class StreetsPage(QWidget):
         self.period_error.setText(error)
         self.period_error.setVisible(bool(error))
         return query
+
+    def list_exports(self) -> list[ListExport]:
+        """The 書き出し of the 支援記録 and 補助金 lists (as given and allowed to see)."""
+        return [e for e in (self.support_export, self.subsidy_export) if e is not None]
+
+    def _show_export_button(self, *_: object) -> None:
+        shown = self.tabs.currentWidget()
+        for export in self.list_exports():
+            export.button.setVisible(export.allowed and export.scope is shown)
+
+    def shown_support_query(self) -> SupportQuery:
+        self.apply_support_filters()
+        return self.support_model.query
 
     def apply_support_filters(self, *_: object) -> None:
         query = self.support_query()
@@ -414,6 +447,11 @@ class StreetsPage(QWidget):
             top.addWidget(combo)
         top.addStretch(1)
         top.addWidget(self.subsidy_count)
+        tab = QWidget()
+        if self._exports is not None:
+            self.subsidy_export = ListExport(
+                self._exports, "subsidies", self.shown_subsidy_query, tab, self._principal
+            )
         top.addWidget(self.open_subsidy_button)
         top.addWidget(self.new_subsidy_button)
         spending = QGroupBox(self.tr("年度別の支出（交付決定以降の申請、申請日の年度）"))
@@ -424,7 +462,6 @@ class StreetsPage(QWidget):
         year_row.addWidget(self.spending_total)
         spending_layout.addLayout(year_row)
         spending_layout.addWidget(self.spending_table)
-        tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addLayout(top)
         layout.addWidget(self.subsidy_table, 1)
@@ -440,6 +477,10 @@ class StreetsPage(QWidget):
             fiscal_year=self.year_combo.currentData(),
             report=self.report_combo.currentData(),
         )
+
+    def shown_subsidy_query(self) -> ApplicationQuery:
+        self.apply_subsidy_filters()
+        return self.subsidy_model.query
 
     def apply_subsidy_filters(self, *_: object) -> None:
         query = self.subsidy_query()

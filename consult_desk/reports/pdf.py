@@ -459,8 +459,8 @@ class _GroupedTable(Table):
     continued: list[str | None]
     continued_style: ParagraphStyle
 
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
-        parts: list[Flowable] = super().split(availWidth, availHeight)
+    def split(self, width: float, height: float) -> list[Flowable]:
+        parts: list[Flowable] = super().split(width, height)
         labels = getattr(self, "continued", None)
         if len(parts) != 2 or not labels:
             return parts

@@ -9,8 +9,9 @@
   subsidies by 交付決定日, street support by 支援日, events by 開始日.
 - A consultation serves every initiative it is linked to (``consultation_initiative``); every
   other record serves the one initiative it names.
-- Every figure is one SQL aggregate grouped by initiative; the month chart groups by day (at
-  most 366 rows a year) and the list reads at most ``MAX_LINKED`` rows of each kind.
+- Every figure is one SQL aggregate grouped by initiative, all of a period's in one statement
+  (the period's consultation–initiative pairs are read once); the month chart groups by day
+  (at most 366 rows a year) and the list reads at most ``MAX_LINKED`` rows of each kind.
 - Loan amounts are ``None`` for principals who may not see them.
 """
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -133,13 +134,15 @@ def fill_errors(table: QTableWidget, errors: tuple[RowError, ...]) -> None:
         table.setItem(row, 1, _item(error.column))
         table.setItem(row, 2, _item(shorten(error.value)))
         table.setItem(row, 3, _item(error.reason))
-    table.resizeRowsToContents()  # long reasons wrap (at most MAX_ERRORS_SHOWN rows)
 
 
 def error_table() -> QTableWidget:
     table = make_table_widget(["行", "列", "値", "理由"], (48, 110, 150), row_height=24)
     table.setObjectName("importErrors")
     table.setWordWrap(True)
+    # Heights follow the reason column's width as the dialog is resized, so a wrapped reason is
+    # never cut off (the table holds at most MAX_ERRORS_SHOWN rows).
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return table
 
 

@@ -40,11 +40,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, inspect, select, text
+from sqlalchemy import ColumnElement, Table, delete, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consult_desk.db.base import Base, utcnow
+from consult_desk.db.dialect import business_index_filled_after
 from consult_desk.db.engine import Database
 from consult_desk.db.models import (
     AuditLog,
@@ -1102,7 +1103,7 @@ class _BusinessImporter(_Importer):
 
     def _insert(self, new_rows: list[dict[str, Any]]) -> None:
         assert self.context.batch is not None
-        with _search_index_filled_after(self.session, self.context.batch.id):
+        with business_index_filled_after(self.session, self.context.batch.id):
             for start in range(0, len(new_rows), CHUNK):
                 chunk = new_rows[start : start + CHUNK]
                 # Core's executemany (the ORM's bulk insert splits a chunk by NULL pattern).
@@ -1159,42 +1160,6 @@ _BUSINESS_FIELD_COLUMNS = {
     "area": "郵便番号",
 }
 _BUSINESS_COLUMNS = (*BUSINESS_FIELDS, "area", "sme_status", "sort_key", "search_text")
-
-
-# The search index's insert trigger on SQLite (migration 0004), and the same insert for a whole
-# batch at once. Filling the index row by row from the trigger takes ten times as long as one
-# INSERT … SELECT after the rows (10 s against 1 s for 100,000 businesses).
-_FTS_TRIGGER = "business_fts_ai"
-_FTS_TRIGGER_SQL = (
-    "CREATE TRIGGER business_fts_ai AFTER INSERT ON business BEGIN"
-    " INSERT INTO business_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
-)
-_FTS_FILL_SQL = (
-    "INSERT INTO business_fts(rowid, search_text)"
-    " SELECT id, search_text FROM business WHERE import_batch_id = :batch"
-)
-
-
-@contextmanager
-def _search_index_filled_after(session: Session, batch_id: int) -> Iterator[None]:
-    """On SQLite, insert the batch's businesses without the index trigger, then index them
-    in one statement and put the trigger back, all in the import's transaction (other
-    connections never see the trigger gone: they cannot write meanwhile and read the last
-    commit). The trigger is left alone unless it is exactly the one this code knows."""
-    if session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    found = session.execute(
-        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
-        {"name": _FTS_TRIGGER},
-    ).scalar()
-    if found is None or " ".join(found.split()) != _FTS_TRIGGER_SQL:
-        yield
-        return
-    session.execute(text(f"DROP TRIGGER {_FTS_TRIGGER}"))
-    yield
-    session.execute(text(_FTS_FILL_SQL), {"batch": batch_id})
-    session.execute(text(found))
 
 
 def _core_table(model: type[Any]) -> Table:

@@ -27,18 +27,20 @@ from consult_desk.services.exports import TargetExists, TargetUnwritable
 from consult_desk.services.report_files import ReportFileService, ReportFormat
 from consult_desk.services.reporting import ReportingService, to_json
 from consult_desk.services.settings import SettingsService
-from tests.report_setup import demo_database, demo_principal
+from tests.engines import TestDatabases
+from tests.report_setup import demo_on, demo_principal
 
 poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
 
 
 @pytest.fixture
-def demo(migrated_template: Path, tmp_path: Path) -> Iterator[Database]:
+def demo(databases: TestDatabases, tmp_path: Path) -> Iterator[Database]:
     folder = tmp_path / "db"  # the tests' files go beside it, in tmp_path
     folder.mkdir()
-    database = demo_database(migrated_template, folder)
+    database = demo_on(databases, folder)
     yield database
     database.dispose()
+    databases.release(database.url)
 
 
 def _manager(db: Database) -> Principal:

@@ -529,6 +529,10 @@ class LoanQuery:
     business_id: int | None = None
     received_from: date | None = None
     received_to: date | None = None
+    referred_from: date | None = None  # referred_on in the period (a report's あっせん件数)
+    referred_to: date | None = None
+    executed_from: date | None = None  # executed_on in the period (a report's 実行件数)
+    executed_to: date | None = None
     overdue_only: bool = False
 
 

@@ -204,6 +204,14 @@ def _conditions(
         found.append(c.received_on >= query.received_from)
     if query.received_to is not None:
         found.append(c.received_on <= query.received_to)
+    if query.referred_from is not None:
+        found.append(c.referred_on >= query.referred_from)
+    if query.referred_to is not None:
+        found.append(c.referred_on <= query.referred_to)
+    if query.executed_from is not None:
+        found.append(c.executed_on >= query.executed_from)
+    if query.executed_to is not None:
+        found.append(c.executed_on <= query.executed_to)
     if query.overdue_only:
         found.append(_overdue_condition(thresholds, today))
     return found
@@ -592,6 +600,10 @@ class LoanService:
             business_id=query.business_id,
             received_from=query.received_from,
             received_to=query.received_to,
+            referred_from=query.referred_from,
+            referred_to=query.referred_to,
+            executed_from=query.executed_from,
+            executed_to=query.executed_to,
         )
         overdue = func.sum(func.cast(_overdue_condition(thresholds, today), LoanCase.version.type))
         stmt = (

@@ -415,6 +415,14 @@ class MainWindow(QMainWindow):
             assert drill.first is not None and drill.last is not None
             self.loan_page.show_received(drill.first, drill.last)
             self.show_page_named("融資あっせん")
+        elif target is DrillTarget.LOANS_REFERRED and hasattr(self, "loan_page"):
+            assert drill.first is not None and drill.last is not None
+            self.loan_page.show_referred(drill.first, drill.last)
+            self.show_page_named("融資あっせん")
+        elif target is DrillTarget.LOANS_EXECUTED and hasattr(self, "loan_page"):
+            assert drill.first is not None and drill.last is not None
+            self.loan_page.show_executed(drill.first, drill.last)
+            self.show_page_named("融資あっせん")
         elif target is DrillTarget.LOANS_OVERDUE and hasattr(self, "loan_page"):
             self.loan_page.show_overdue()
             self.show_page_named("融資あっせん")

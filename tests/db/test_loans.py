@@ -1,8 +1,9 @@
 """Loan-referral cases on a real SQLite file: the state machine, checks at entry, undo, figures."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from consult_desk.db.engine import Database
 from consult_desk.db.models import AuditLog, LoanCase, LoanProgramTerms, Staff, StaffRole
 from consult_desk.domain.errors import Conflict, ValidationError
+from consult_desk.domain.fiscal import fiscal_year, fiscal_year_range, japan_today
 from consult_desk.domain.loans import (
     LoanCaseInput,
     LoanQuery,
@@ -23,7 +25,9 @@ from consult_desk.domain.loans import (
 )
 from consult_desk.domain.permissions import PermissionDenied, Principal, Role
 from consult_desk.services.loans import LoanService
+from consult_desk.services.reporting import ReportingService, month_range
 from tests.loan_setup import LIMIT, LoanWorld, make_loan_world
+from tests.report_setup import demo_database, demo_principal
 
 TODAY = date(2026, 11, 30)
 RECEIVED = date(2026, 11, 20)  # a Friday; Monday 11/23 is 勤労感謝の日
@@ -525,3 +529,40 @@ def test_a_subrogated_loan_ends_its_schedule_and_subsidy_on_that_day(
     # Settled on the day it was paid out: no instalments remain, and the 年度 owes nothing.
     assert service.schedule(case_id) == []
     assert service.forecast(2026).total == 0
+
+
+def test_referred_and_executed_periods_list_exactly_what_the_report_counts(
+    migrated_template: Path, tmp_path: Path
+) -> None:
+    demo = demo_database(migrated_template, tmp_path)
+    principal = demo_principal(demo, "demo-manager")
+    loans = LoanService(demo, principal)
+    reporting = ReportingService(demo, principal)
+    today = japan_today()
+    fy_first, _ = fiscal_year_range(fiscal_year(today))
+    _, month_last = month_range(today.year, today.month)
+    for report, first, last in (
+        (reporting.monthly(today.year, today.month), fy_first, month_last),
+        # Last 年度 as a whole (its March report's 年度 to date).
+        (
+            reporting.monthly(fy_first.year, 3),
+            fy_first.replace(year=fy_first.year - 1),
+            fy_first - timedelta(days=1),
+        ),
+    ):
+        figures = report.fiscal_year_to_date.loans
+        assert figures.referred > 0 and figures.executed.count > 0  # so it can fail
+        referred = LoanQuery(referred_from=first, referred_to=last)
+        executed = LoanQuery(executed_from=first, executed_to=last)
+        assert loans.count(referred) == figures.referred
+        assert loans.count(executed) == figures.executed.count
+        assert sum(n for n, _ in loans.counts_by_state(executed).values()) == (
+            figures.executed.count
+        )
+        rows = loans.page(executed, limit=10_000)
+        assert sum(r.amount or 0 for r in rows) == figures.executed.amount
+        # Received in the period is another set: the filters do not leak into each other.
+        received = LoanQuery(received_from=first, received_to=last)
+        assert loans.count(received) == figures.received
+    # A period ending before it starts lists nothing.
+    assert loans.count(LoanQuery(executed_from=month_last, executed_to=fy_first)) == 0

@@ -135,7 +135,7 @@ def test_a_plain_figure_opens_nothing_and_enter_opens_a_link(qtbot, manager: Mai
     asked: list[Drill] = []
     page.drill_requested.connect(asked.append)
 
-    _click_cell(qtbot, page, _row("融資 実行件数"), TO_DATE)  # no list shows exactly these
+    _click_cell(qtbot, page, _row("専門家派遣 訪問回数"), TO_DATE)  # no list shows exactly these
     assert asked == [] and manager.pages.currentWidget() is manager.dashboard_tabs
 
     page.table.setCurrentCell(_row("融資 受付件数"), LAST_TO_DATE)
@@ -150,6 +150,50 @@ def test_a_plain_figure_opens_nothing_and_enter_opens_a_link(qtbot, manager: Mai
     assert loans.count_label.text() == count_text(
         page.data.last_year.fiscal_year_to_date.loans.received
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "target", "fields", "value"),
+    [
+        (
+            "融資 あっせん件数",
+            DrillTarget.LOANS_REFERRED,
+            ("referred_from", "referred_to"),
+            lambda f: f.loans.referred,
+        ),
+        (
+            "融資 実行件数",
+            DrillTarget.LOANS_EXECUTED,
+            ("executed_from", "executed_to"),
+            lambda f: f.loans.executed.count,
+        ),
+        (
+            "融資 実行金額",
+            DrillTarget.LOANS_EXECUTED,
+            ("executed_from", "executed_to"),
+            lambda f: f.loans.executed.count,
+        ),
+    ],
+)
+def test_the_loan_figures_open_exactly_the_cases_they_count(
+    qtbot, manager: MainWindow, label: str, target: DrillTarget, fields: tuple[str, str], value
+) -> None:
+    page = manager.dashboard_page
+    _read(qtbot, page)
+    asked: list[Drill] = []
+    page.drill_requested.connect(asked.append)
+    _click_cell(qtbot, page, _row(label), LAST_TO_DATE)
+    assert [d.target for d in asked] == [target]
+    loans = manager.loan_page
+    assert manager.pages.currentWidget() is loans
+    query = loans.model.query
+    drill = asked[0]
+    assert (getattr(query, fields[0]), getattr(query, fields[1])) == (drill.first, drill.last)
+    assert query.received_from is None and query.received_to is None
+    assert query.states == frozenset() and not query.overdue_only
+    expected = value(page.data.last_year.fiscal_year_to_date)
+    assert expected > 0  # the demo data has such cases, so the test can fail
+    assert loans.count_label.text() == count_text(expected)
 
 
 def test_the_waiting_figures_open_their_lists(qtbot, manager: MainWindow, demo: Database) -> None:

@@ -75,6 +75,8 @@ log = logging.getLogger(__name__)
 class DrillTarget(StrEnum):
     CONSULTATIONS = "consultations"  # the consultation list for a period (and a channel)
     LOANS_RECEIVED = "loans_received"  # the loan pipeline, every state, received in a period
+    LOANS_REFERRED = "loans_referred"  # the loan pipeline, every state, referred in a period
+    LOANS_EXECUTED = "loans_executed"  # the loan pipeline, every state, executed in a period
     LOANS_OVERDUE = "loans_overdue"  # the loan pipeline, open cases past their deadline
     FOLLOW_UPS_DUE = "follow_ups_due"  # today's follow-ups, everyone's
     FOLLOW_UPS_OPEN = "follow_ups_open"  # every open follow-up, whatever its due date
@@ -124,9 +126,9 @@ class Figure:
 FIGURES: tuple[Figure, ...] = (
     Figure("相談件数", lambda f: f.consultations.total, "件", DrillTarget.CONSULTATIONS),
     Figure("融資 受付件数", lambda f: f.loans.received, "件", DrillTarget.LOANS_RECEIVED),
-    Figure("融資 あっせん件数", lambda f: f.loans.referred, "件"),
-    Figure("融資 実行件数", lambda f: f.loans.executed.count, "件"),
-    Figure("融資 実行金額", lambda f: f.loans.executed.amount, "円"),
+    Figure("融資 あっせん件数", lambda f: f.loans.referred, "件", DrillTarget.LOANS_REFERRED),
+    Figure("融資 実行件数", lambda f: f.loans.executed.count, "件", DrillTarget.LOANS_EXECUTED),
+    Figure("融資 実行金額", lambda f: f.loans.executed.amount, "円", DrillTarget.LOANS_EXECUTED),
     Figure("専門家派遣 訪問回数", lambda f: f.dispatch.visits, "回"),
     Figure("商店街支援 件数", lambda f: f.streets.supports, "件"),
     Figure("補助金 交付決定件数", lambda f: f.subsidies.granted.count, "件"),
@@ -495,7 +497,12 @@ class DashboardPage(QWidget):
     ) -> Drill | None:
         if target is DrillTarget.CONSULTATIONS and self._consultations is not None:
             return Drill(target, *period, label=label)
-        if target is DrillTarget.LOANS_RECEIVED and self._loans is not None:
+        loan_targets = (
+            DrillTarget.LOANS_RECEIVED,
+            DrillTarget.LOANS_REFERRED,
+            DrillTarget.LOANS_EXECUTED,
+        )
+        if target in loan_targets and self._loans is not None:
             return Drill(target, *period, label=label)
         return None
 

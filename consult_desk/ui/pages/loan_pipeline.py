@@ -169,6 +169,15 @@ class LoanPipelinePage(QWidget):
         self.period_error.setStyleSheet(ERROR_STYLE)
         self.period_error.hide()
         self.overdue_check = QCheckBox(self.tr("期限超過のみ"))
+        # Which date the period applies to: 受付日 (received_on), あっせん日, 実行日.
+        self.date_field_combo = QComboBox()
+        for text, field in (
+            (self.tr("受付日"), "received"),
+            (self.tr("あっせん日"), "referred"),
+            (self.tr("実行日"), "executed"),
+        ):
+            self.date_field_combo.addItem(text, field)
+        self.date_field_combo.currentIndexChanged.connect(lambda _index: self.apply_filters())
 
         self.state_table = _small_table([self.tr("状態"), self.tr("件数"), self.tr("超過")])
         self.state_table.horizontalHeader().setStretchLastSection(False)
@@ -266,7 +275,7 @@ class LoanPipelinePage(QWidget):
         filters = QHBoxLayout()
         for combo in (self.program_combo, self.bank_combo, self.officer_combo):
             filters.addWidget(combo)
-        filters.addWidget(QLabel(self.tr("受付日")))
+        filters.addWidget(self.date_field_combo)
         filters.addWidget(self.from_edit)
         filters.addWidget(QLabel("〜"))
         filters.addWidget(self.to_edit)
@@ -349,20 +358,41 @@ class LoanPipelinePage(QWidget):
         """Every case received in a period, whatever its state (a report's 受付件数)."""
         self._show(frozenset(), first, last, overdue=False)
 
+    def show_referred(self, first: date, last: date) -> None:
+        """Every case referred to a bank in a period (a report's あっせん件数)."""
+        self._show(frozenset(), first, last, overdue=False, field="referred")
+
+    def show_executed(self, first: date, last: date) -> None:
+        """Every case executed in a period (a report's 実行件数 / 実行金額)."""
+        self._show(frozenset(), first, last, overdue=False, field="executed")
+
     def show_overdue(self) -> None:
         """The open cases longer in their state than 設定 › 案件の期限 allows."""
         self._show(OPEN_STATES, None, None, overdue=True)
 
     def _show(
-        self, states: frozenset[LoanState], first: date | None, last: date | None, *, overdue: bool
+        self,
+        states: frozenset[LoanState],
+        first: date | None,
+        last: date | None,
+        *,
+        overdue: bool,
+        field: str = "received",
     ) -> None:
         self.tabs.setCurrentIndex(0)
-        widgets = (self.program_combo, self.bank_combo, self.officer_combo, self.overdue_check)
+        widgets = (
+            self.program_combo,
+            self.bank_combo,
+            self.officer_combo,
+            self.overdue_check,
+            self.date_field_combo,
+        )
         for widget in widgets:
             widget.blockSignals(True)
         try:
             for combo in (self.program_combo, self.bank_combo, self.officer_combo):
                 combo.setCurrentIndex(0)
+            self.date_field_combo.setCurrentIndex(self.date_field_combo.findData(field))
             self.from_edit.setText(first.isoformat() if first else "")
             self.to_edit.setText(last.isoformat() if last else "")
             self.overdue_check.setChecked(overdue)
@@ -401,15 +431,20 @@ class LoanPipelinePage(QWidget):
         return not error
 
     def current_query(self) -> LoanQuery:
-        received_from, received_to, _error = self._period()
+        first, last, _error = self._period()
+        field = self.date_field_combo.currentData()
         return replace(
             self.model.query,
             states=self.selected_states(),
             program_id=self.program_combo.currentData(),
             bank_id=self.bank_combo.currentData(),
             officer_id=self.officer_combo.currentData(),
-            received_from=received_from,
-            received_to=received_to,
+            received_from=first if field == "received" else None,
+            received_to=last if field == "received" else None,
+            referred_from=first if field == "referred" else None,
+            referred_to=last if field == "referred" else None,
+            executed_from=first if field == "executed" else None,
+            executed_to=last if field == "executed" else None,
             overdue_only=self.overdue_check.isChecked(),
         )
 

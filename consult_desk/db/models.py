@@ -957,3 +957,21 @@ class ImportBatch(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     row_count: Mapped[int] = mapped_column(Integer, default=0)
     undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReportMonth(Base):
+    """A calendar month's consultation counts, kept so that a report need not count a closed
+    month again (``services/report_cache.py``).
+
+    Triggers (revision 0009) bump ``generation`` whenever a write could change the month's
+    counts: a consultation added, removed, moved, trashed or restored, its channel, business
+    or topics changed, or its business's area or 業種 changed. The stored counts are valid
+    only while ``counted_generation`` equals ``generation``.
+    """
+
+    __tablename__ = "report_month"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-04"
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    counted_generation: Mapped[int | None] = mapped_column(Integer)
+    consultation_counts: Mapped[str | None] = mapped_column(Text)  # JSON

@@ -9,8 +9,9 @@
   returning its figure group, and one field of ``PeriodFigures``; ``to_json`` walks the fields.
 - Consultations, by far the most rows, are counted for consecutive months in one pass grouped
   by month (the 年度報告's twelve months, the 月次報告's 年度 so far), reading covering indexes
-  only; the 年度 (to date) is the sum of its months. 1,000,000 consultations:
-  benchmarks/reports.py, docs/benchmarks.md.
+  only; the 年度 (to date) is the sum of its months. A closed month's counts are kept in
+  ``report_month`` and read back until a write changes them (``services/report_cache.py``).
+  1,000,000 consultations: benchmarks/reports.py, docs/benchmarks.md.
 - Consultations in the trash are left out. Loan amounts are ``None`` for roles that may not see
   them (as in the exports), never a figure they could not otherwise read.
 - The pipeline at a period's end is rebuilt from the append-only case history: a case's state
@@ -25,7 +26,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -64,7 +65,7 @@ from consult_desk.db.models import (
     SubsidyProgram,
     SupportKind,
 )
-from consult_desk.domain.fiscal import fiscal_year, fiscal_year_range
+from consult_desk.domain.fiscal import fiscal_year, fiscal_year_range, japan_today
 from consult_desk.domain.loans import PIPELINE_ORDER, TERMINAL, LoanState
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.report_figures import (
@@ -94,6 +95,7 @@ from consult_desk.services.report_business import (
     build_business_report,
     resolve_business,
 )
+from consult_desk.services.report_cache import ConsultationCounts, MonthCache
 from consult_desk.services.report_initiatives import (
     InitiativeOverview,
     InitiativeReport,
@@ -160,12 +162,19 @@ class ReportingService:
         self._principal.require(Kind.REPORT, Action.READ)
         first, last = month_range(year, month)
         fy_first, _ = fiscal_year_range(fiscal_year(first))
+        cache = MonthCache(japan_today())
         with self._db.read() as session:
-            # The 年度's months so far in one pass: this month's consultations, and their sum.
-            *months, so_far = _consultation_periods(session, _months(fy_first, last))
+            # The 年度's months so far: this month's consultations, and their sum.
+            *months, so_far = _consultation_periods(session, _months(fy_first, last), cache)
             now = self._figures(session, first, last, months[-1])
-            last_year = self._figures(session, *month_range(year - 1, month))
+            last_year_month = month_range(year - 1, month)
+            last_year = self._figures(
+                session,
+                *last_year_month,
+                _consultation_periods(session, [last_year_month], cache)[0],
+            )
             to_date = self._figures(session, fy_first, last, so_far)
+        cache.store(self._db)
         return PeriodReport(
             **{f.name: getattr(now, f.name) for f in fields(PeriodFigures)},
             same_month_last_year=last_year,
@@ -177,9 +186,10 @@ class ReportingService:
         self._principal.require(Kind.REPORT, Action.READ)
         first, last = fiscal_year_range(year)
         months = _months(first, last)
+        cache = MonthCache(japan_today())
         with self._db.read() as session:
-            # The months' consultations in one pass; the 年度's are their sum.
-            *per_month, whole = _consultation_periods(session, months)
+            # The months' consultations; the 年度's are their sum.
+            *per_month, whole = _consultation_periods(session, months, cache)
             figures = tuple(
                 self._figures(session, *month, consultations)
                 for month, consultations in zip(months, per_month, strict=True)
@@ -188,6 +198,7 @@ class ReportingService:
             initiatives = overview_figures(
                 session, first, last, amounts=self._principal.sees_loan_amounts
             )
+        cache.store(self._db)
         return FiscalYearReport(year, first, last, figures, totals, initiatives)
 
     # -- record reports: 事業者カルテ and 施策別実績 (services.report_business / _initiatives) --
@@ -254,45 +265,57 @@ def _summed(condition: ColumnElement[bool], amount: Any) -> Any:
 # -- consultations ----------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _ConsultationCounts:
-    """One period's consultations counted by key (ids, area names, JSIC codes)."""
-
-    channels: dict[int, int] = field(default_factory=dict)
-    topics: dict[int, int] = field(default_factory=dict)  # primary topic
-    areas: dict[str, int] = field(default_factory=dict)  # NO_BUSINESS without a business
-    majors: dict[str, int] = field(default_factory=dict)  # JSIC code, NO_JSIC or NO_BUSINESS
-
-    def plus(self, other: _ConsultationCounts) -> _ConsultationCounts:
-        def add(a: dict[Any, int], b: dict[Any, int]) -> dict[Any, int]:
-            return {key: a.get(key, 0) + b.get(key, 0) for key in a.keys() | b.keys()}
-
-        return _ConsultationCounts(
-            add(self.channels, other.channels),
-            add(self.topics, other.topics),
-            add(self.areas, other.areas),
-            add(self.majors, other.majors),
-        )
-
-
 def _consultations(session: Session, first: date, last: date) -> ConsultationFigures:
     return _consultation_periods(session, [(first, last)])[0]
 
 
 def _consultation_periods(
-    session: Session, periods: Sequence[tuple[date, date]]
+    session: Session,
+    periods: Sequence[tuple[date, date]],
+    cache: MonthCache | None = None,
 ) -> list[ConsultationFigures]:
     """The consultation figures of each of ``periods`` (consecutive, in date order), then those
     of all of them together (their sum: the periods do not overlap).
+
+    Closed months whose counts ``cache`` holds are not counted again; the others are counted
+    (and handed to ``cache`` to keep), each run of consecutive ones in one pass.
+    """
+    for (_, end), (start, _) in itertools.pairwise(periods):
+        if start != end + timedelta(days=1):
+            raise ValueError("periods must follow each other")
+    if cache is not None:
+        cache.load(session, list(periods))  # before counting: see services/report_cache.py
+    found = [cache.get(period) if cache else None for period in periods]
+    runs: list[list[int]] = []  # the periods to count, in runs of consecutive ones
+    for n, counts in enumerate(found):
+        if counts is None:
+            if runs and runs[-1][-1] == n - 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+    for numbers in runs:
+        for n, counts in zip(
+            numbers, _count_periods(session, [periods[n] for n in numbers]), strict=True
+        ):
+            found[n] = counts
+            if cache is not None:
+                cache.put(periods[n], counts)
+    done = [counts for counts in found if counts is not None]
+    done.append(functools.reduce(ConsultationCounts.plus, done))
+    names = _ConsultationNames.read(session)
+    return [names.figures(counts) for counts in done]
+
+
+def _count_periods(
+    session: Session, periods: Sequence[tuple[date, date]]
+) -> list[ConsultationCounts]:
+    """Consecutive ``periods``' consultations counted by channel, primary topic, area and 業種.
 
     Each figure is one pass over the whole span, grouped by period: the 年度報告's twelve
     months cost about what one 年度 does. Only the index ix_consultation_figures and the
     topic links' index are read, never a consultation's row with its long texts; the keys are
     named afterwards from the small reference tables.
     """
-    for (_, end), (start, _) in itertools.pairwise(periods):
-        if start != end + timedelta(days=1):
-            raise ValueError("periods must follow each other")
     c, link = Consultation, ConsultationTopicLink
     live = and_(_between(c.consulted_on, periods[0][0], periods[-1][1]), c.deleted_at.is_(None))
     # Each row is in the span, so it meets one of the WHENs: that of the first period whose
@@ -301,7 +324,7 @@ def _consultation_periods(
     period = case(
         *((c.consulted_on <= end, literal_column(str(n))) for n, (_, end) in enumerate(periods))
     ).label("period")
-    found = [_ConsultationCounts() for _ in periods]
+    found = [ConsultationCounts() for _ in periods]
     for n, channel, count in session.execute(
         select(period, c.channel_id, func.count()).where(live).group_by(period, c.channel_id)
     ):
@@ -335,9 +358,7 @@ def _consultation_periods(
     ):
         found[n].areas[area_name] = found[n].areas.get(area_name, 0) + int(count)
         found[n].majors[major_code] = found[n].majors.get(major_code, 0) + int(count)
-    found.append(functools.reduce(_ConsultationCounts.plus, found))
-    names = _ConsultationNames.read(session)
-    return [names.figures(counts) for counts in found]
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +381,7 @@ class _ConsultationNames:
             tuple((code, name) for code, name in session.execute(majors)),
         )
 
-    def figures(self, counts: _ConsultationCounts) -> ConsultationFigures:
+    def figures(self, counts: ConsultationCounts) -> ConsultationFigures:
         total = sum(counts.channels.values())  # every consultation has a channel
         topics = [(name, counts.topics.get(key, 0)) for key, name in self.topics]
         if untopped := total - sum(count for _, count in topics):

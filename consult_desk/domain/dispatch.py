@@ -717,6 +717,19 @@ class DispatchQuery:
     business_id: int | None = None
     fiscal_year: int | None = None  # the 年度 of the application
     report_overdue: bool = False  # completed, no 実績報告, past its due date
+    # Dispatches with at least one visit dated in the period (a report's 訪問回数 counts those
+    # visits); either end may be open. The rows then also count their visits in the period.
+    visited_from: date | None = None  # inclusive
+    visited_to: date | None = None  # inclusive
+
+    @property
+    def visit_period(self) -> bool:
+        return self.visited_from is not None or self.visited_to is not None
+
+    def errors(self) -> list[FieldError]:
+        if self.visited_from and self.visited_to and self.visited_to < self.visited_from:
+            return [FieldError("visited_to", "period.reversed")]
+        return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -740,6 +753,7 @@ class DispatchRow:
     report_due_on: date | None
     report_received_on: date | None
     report_overdue: bool
+    visits_in_period: int | None = None  # with the query's visit period: its visits in it
 
 
 @dataclass(frozen=True, slots=True)

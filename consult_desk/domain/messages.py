@@ -180,6 +180,8 @@ FIELD_LABELS: dict[str, str] = {
     "fee_per_visit": "1回あたりの謝金",
     "max_visits_per_business": "1事業者あたりの年度内の派遣回数の上限",
     "dispatch_report_due_days": "実績報告の期限（派遣完了からの日数）",
+    "visited_to": "訪問日（まで）",
+    "granted_to": "交付決定日（まで）",
     # imports
     "referred_on": "あっせん書交付日",
     "executed_on": "実行日",

@@ -732,6 +732,19 @@ class ApplicationQuery:
     association_id: int | None = None
     fiscal_year: int | None = None  # the 年度 of the application day
     report: ReportDue | None = None  # only applications awaiting a 実績報告 due soon / overdue
+    # Granted in the period: 交付決定日 in it and a 交付決定額 (a report's 交付決定件数 / 額);
+    # either end may be open.
+    granted_from: date | None = None  # inclusive
+    granted_to: date | None = None  # inclusive
+
+    @property
+    def grant_period(self) -> bool:
+        return self.granted_from is not None or self.granted_to is not None
+
+    def errors(self) -> list[FieldError]:
+        if self.granted_from and self.granted_to and self.granted_to < self.granted_from:
+            return [FieldError("granted_to", "period.reversed")]
+        return []
 
 
 @dataclass(frozen=True, slots=True)

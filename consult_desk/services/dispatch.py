@@ -13,7 +13,18 @@ from dataclasses import fields
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    cast,
+    exists,
+    func,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -181,7 +192,29 @@ def _visit_count() -> Any:
     )
 
 
-def _row_statement() -> Select[*tuple[Any, ...]]:
+def _visits_in(query: DispatchQuery) -> list[ColumnElement[bool]]:
+    """The visits dated in the query's visit period (no condition without one)."""
+    found: list[ColumnElement[bool]] = []
+    if query.visited_from is not None:
+        found.append(DispatchVisit.visited_on >= query.visited_from)
+    if query.visited_to is not None:
+        found.append(DispatchVisit.visited_on <= query.visited_to)
+    return found
+
+
+def _visits_in_period(query: DispatchQuery | None) -> Any:
+    """Each row's visits dated in the query's visit period (NULL without one)."""
+    if query is None or not query.visit_period:
+        return cast(null(), Integer)
+    return (
+        select(func.count(DispatchVisit.id))
+        .where(DispatchVisit.dispatch_id == ExpertDispatch.id, *_visits_in(query))
+        .correlate(ExpertDispatch)
+        .scalar_subquery()
+    )
+
+
+def _row_statement(query: DispatchQuery | None = None) -> Select[*tuple[Any, ...]]:
     c = ExpertDispatch
     return (
         select(
@@ -201,6 +234,7 @@ def _row_statement() -> Select[*tuple[Any, ...]]:
             c.completed_on,
             c.report_due_on,
             c.report_received_on,
+            _visits_in_period(query).label("visits_in_period"),
         )
         .join(Business, Business.id == c.business_id)
         .join(DispatchProgram, DispatchProgram.id == c.program_id)
@@ -238,6 +272,8 @@ def _conditions(query: DispatchQuery, today: date) -> list[ColumnElement[bool]]:
         found.append(c.fiscal_year == query.fiscal_year)
     if query.report_overdue:
         found.append(_report_overdue(today))
+    if query.visit_period:
+        found.append(exists().where(DispatchVisit.dispatch_id == c.id, *_visits_in(query)))
     return found
 
 
@@ -267,6 +303,7 @@ def _row(row: Any, today: date) -> DispatchRow:
         report_due_on=row.report_due_on,
         report_received_on=row.report_received_on,
         report_overdue=overdue,
+        visits_in_period=row.visits_in_period,
     )
 
 
@@ -803,9 +840,11 @@ class DispatchService:
     ) -> list[DispatchRow]:
         """Dispatches, the newest application first (keyset paging after ``after``)."""
         self._principal.require(Kind.DISPATCH, Action.READ)
+        if errors := query.errors():
+            raise ValidationError(errors)
         today = today or japan_today()
         keys: list[SortKey] = [ExpertDispatch.applied_on, ExpertDispatch.id]
-        stmt = _row_statement().where(*_conditions(query, today))
+        stmt = _row_statement(query).where(*_conditions(query, today))
         if after is not None:
             stmt = stmt.where(after_condition(keys, (after.applied_on, after.id), True))
         stmt = stmt.order_by(*(k.desc() for k in keys)).limit(limit)
@@ -817,10 +856,25 @@ class DispatchService:
     ) -> int:
         """How many dispatches match (at most cap + 1 with ``cap``: the list shows "cap+")."""
         self._principal.require(Kind.DISPATCH, Action.READ)
+        if errors := query.errors():
+            raise ValidationError(errors)
         where = _conditions(query, today or japan_today())
         stmt = count_statement(select(ExpertDispatch.id).where(*where), cap)
         with self._db.read() as session:
             return session.execute(stmt).scalar_one()
+
+    def count_visits(self, query: DispatchQuery, *, today: date | None = None) -> int:
+        """The visits of the dispatches that match, those dated in the query's visit period
+        when it has one (a report's 訪問回数, beside the dispatches that hold them)."""
+        self._principal.require(Kind.DISPATCH, Action.READ)
+        if errors := query.errors():
+            raise ValidationError(errors)
+        matching = select(ExpertDispatch.id).where(*_conditions(query, today or japan_today()))
+        stmt = select(func.count(DispatchVisit.id)).where(
+            DispatchVisit.dispatch_id.in_(matching), *_visits_in(query)
+        )
+        with self._db.read() as session:
+            return int(session.execute(stmt).scalar_one())
 
     def for_business(self, business_id: int) -> list[DispatchRow]:
         """Every dispatch of one business, newest first (a business has a handful)."""

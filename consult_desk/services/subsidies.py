@@ -177,6 +177,12 @@ def _conditions(query: ApplicationQuery, today: date) -> list[ColumnElement[bool
             found.append(a.report_due_on < today)
         else:
             found.append(a.report_due_on <= today + timedelta(days=REPORT_DUE_SOON_DAYS))
+    if query.grant_period:
+        found.append(a.granted_amount.is_not(None))
+        if query.granted_from is not None:
+            found.append(a.decided_on >= query.granted_from)
+        if query.granted_to is not None:
+            found.append(a.decided_on <= query.granted_to)
     return found
 
 
@@ -596,6 +602,8 @@ class SubsidyService:
     ) -> list[ApplicationRow]:
         """Applications newest first (application day, then id), ``limit`` after ``after``."""
         self._principal.require(Kind.SUBSIDY, Action.READ)
+        if errors := query.errors():
+            raise ValidationError(errors)
         today = today or japan_today()
         a = SubsidyApplication
         keys: list[SortKey] = [a.applied_on, a.id]
@@ -610,10 +618,24 @@ class SubsidyService:
         self, query: ApplicationQuery, cap: int | None = None, *, today: date | None = None
     ) -> int:
         self._principal.require(Kind.SUBSIDY, Action.READ)
+        if errors := query.errors():
+            raise ValidationError(errors)
         where = _conditions(query, today or japan_today())
         stmt = count_statement(select(SubsidyApplication.id).where(*where), cap)
         with self._db.read() as session:
             return int(session.execute(stmt).scalar_one())
+
+    def granted_total(self, query: ApplicationQuery, *, today: date | None = None) -> int:
+        """The 交付決定額 of the applications that match, added up (those without one add
+        nothing): with a grant period, a report's 交付決定額."""
+        self._principal.require(Kind.SUBSIDY, Action.READ)
+        if errors := query.errors():
+            raise ValidationError(errors)
+        a = SubsidyApplication
+        where = _conditions(query, today or japan_today())
+        stmt = select(func.coalesce(func.sum(a.granted_amount), 0)).where(*where)
+        with self._db.read() as session:
+            return int(session.execute(stmt).scalar_one() or 0)
 
     def for_business(self, business_id: int) -> list[ApplicationRow]:
         """A business's applications, newest first (the business record lists them)."""

@@ -294,6 +294,14 @@ class MainWindow(QMainWindow):
         principal = services.principal
         today = getattr(self, "today_page", None)
         if services.reporting is not None and principal.can(Kind.REPORT, Action.READ):
+            # The lists a figure can open here (the dashboard also checks the role).
+            lists = set()
+            if hasattr(self, "dispatch_page"):
+                lists.add(DrillTarget.DISPATCH_VISITS)
+            if hasattr(self, "streets_page"):
+                lists.add(DrillTarget.STREET_SUPPORTS)
+                if self.streets_page.subsidies_visible:
+                    lists.add(DrillTarget.SUBSIDIES_GRANTED)
             self.dashboard_page = DashboardPage(
                 services.reporting,
                 principal,
@@ -301,6 +309,7 @@ class MainWindow(QMainWindow):
                 loans=services.loans,
                 settings=services.settings.settings,
                 reference=services.reference,
+                lists=frozenset(lists),
             )
             self.dashboard_page.drill_requested.connect(self.drill_down)
         overview = getattr(self, "dashboard_page", None)
@@ -426,6 +435,18 @@ class MainWindow(QMainWindow):
         elif target is DrillTarget.LOANS_OVERDUE and hasattr(self, "loan_page"):
             self.loan_page.show_overdue()
             self.show_page_named("融資あっせん")
+        elif target is DrillTarget.DISPATCH_VISITS and hasattr(self, "dispatch_page"):
+            assert drill.first is not None and drill.last is not None
+            self.dispatch_page.show_visited(drill.first, drill.last)
+            self.show_page_named("専門家派遣")
+        elif target is DrillTarget.STREET_SUPPORTS and hasattr(self, "streets_page"):
+            assert drill.first is not None and drill.last is not None
+            self.streets_page.show_supports(drill.first, drill.last)
+            self.show_page_named("商店街支援")
+        elif target is DrillTarget.SUBSIDIES_GRANTED and hasattr(self, "streets_page"):
+            assert drill.first is not None and drill.last is not None
+            self.streets_page.show_granted(drill.first, drill.last)
+            self.show_page_named("商店街支援")
 
     def _initiative_pdf(self, code: str, first: date, last: date) -> None:
         if hasattr(self, "reports_page"):

@@ -22,6 +22,7 @@ from consult_desk.domain.errors import Conflict, ValidationError
 from consult_desk.domain.permissions import PermissionDenied, Principal, Role
 from consult_desk.services.dispatch import FALLBACK_INITIATIVE, DispatchService
 from consult_desk.services.experts import ExpertService
+from consult_desk.services.reporting import ReportingService
 from consult_desk.services.timeline import TimelineService
 from tests.dispatch_setup import (
     APPLIED,
@@ -464,6 +465,50 @@ def test_lists_filter_count_and_page(
     row = service.page(DispatchQuery(states=frozenset({S.IN_PROGRESS})))[0]
     assert (row.visits, row.approved_visits, row.state.label) == (1, 2, "派遣中")
     assert [r.id for r in service.for_business(world.business_id)] == [c, a]
+
+
+def test_a_visit_period_lists_the_dispatches_visited_in_it_and_counts_those_visits(
+    db: Database, admin: Principal, service: DispatchService, world: DispatchWorld
+) -> None:
+    a = decide(service, world)
+    b = decide(service, world, business_id=world.other_business_id)
+    c = open_dispatch(service, world)  # never visited
+    for on in (date(2026, 4, 30), date(2026, 5, 1), date(2026, 5, 31)):
+        service.add_visit(a, visit(on), today=TODAY)
+    service.add_visit(b, visit(date(2026, 6, 1)), today=TODAY)
+    may = DispatchQuery(visited_from=date(2026, 5, 1), visited_to=date(2026, 5, 31))
+
+    def ids(query: DispatchQuery) -> list[int]:
+        return [r.id for r in service.page(query, today=TODAY)]
+
+    # The last day of the month is in, the first day of the next (and the day before) out.
+    assert ids(may) == [a] and service.count(may) == 1
+    assert service.count_visits(may) == 2
+    [row] = service.page(may, today=TODAY)
+    assert (row.visits_in_period, row.visits) == (2, 3)
+    # As the 月次報告 counts them.
+    report = ReportingService(db, admin).monthly(2026, 5)
+    assert report.dispatch.visits == service.count_visits(may) == 2
+    june = DispatchQuery(visited_from=date(2026, 6, 1), visited_to=date(2026, 6, 30))
+    assert ids(june) == [b] and service.count_visits(june) == 1
+    assert ReportingService(db, admin).monthly(2026, 6).dispatch.visits == 1
+    spring = DispatchQuery(visited_from=date(2026, 4, 1), visited_to=date(2026, 6, 30))
+    assert ids(spring) == [b, a] and service.count_visits(spring) == 4
+    # An open end; the other filters still apply, to the dispatches and so to their visits.
+    assert ids(DispatchQuery(visited_from=date(2026, 5, 2))) == [b, a]
+    assert service.count_visits(DispatchQuery(visited_from=date(2026, 5, 2))) == 2
+    assert service.count_visits(replace(may, business_id=world.other_business_id)) == 0
+    assert ids(replace(spring, business_id=world.business_id)) == [a]
+    # Without a period: every dispatch, every visit, and no count in a period on the rows.
+    assert ids(DispatchQuery()) == [c, b, a]
+    assert service.count_visits(DispatchQuery()) == 4
+    assert all(r.visits_in_period is None for r in service.page(DispatchQuery()))
+    # A period ending before it starts is refused, not shown as an empty list.
+    reversed_ = DispatchQuery(visited_from=date(2026, 5, 31), visited_to=date(2026, 5, 1))
+    for call in (service.page, service.count, service.count_visits):
+        with pytest.raises(ValidationError) as refused:
+            call(reversed_)
+        assert _codes(refused) == {"visited_to": "period.reversed"}
 
 
 def test_a_dispatch_needs_a_theme_and_a_consultation_of_the_same_business(

@@ -878,6 +878,11 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         Action.READ,
         lambda w, p: Su(w.db, p).count(ApplicationQuery(), today=TODAY),
     ),
+    "SubsidyService.granted_total": (
+        Kind.SUBSIDY,
+        Action.READ,
+        lambda w, p: Su(w.db, p).granted_total(ApplicationQuery(), today=TODAY),
+    ),
     "SubsidyService.for_business": (
         Kind.SUBSIDY,
         Action.READ,
@@ -1097,6 +1102,11 @@ CALLS: dict[str, tuple[Kind, Action, Call]] = {
         Kind.DISPATCH,
         Action.READ,
         lambda w, p: D(w.db, p).count(DispatchQuery(), today=TODAY),
+    ),
+    "DispatchService.count_visits": (
+        Kind.DISPATCH,
+        Action.READ,
+        lambda w, p: D(w.db, p).count_visits(DispatchQuery(), today=TODAY),
     ),
     "DispatchService.for_business": (
         Kind.DISPATCH,

@@ -30,6 +30,7 @@ from consult_desk.domain.streets import (
     read_numbers,
 )
 from consult_desk.services.reference import ReferenceService
+from consult_desk.services.reporting import ReportingService, month_range
 from consult_desk.services.streets import StreetService
 from tests.street_setup import CORPORATE_NUMBER, TODAY, StreetWorld, make_street_world
 
@@ -434,6 +435,40 @@ def test_support_pages_filter_by_kind_period_association_and_staff(
     ]
     with pytest.raises(ValidationError):
         service.page_supports(SupportQuery(date_from=date(2026, 5, 1), date_to=date(2026, 4, 1)))
+
+
+def test_a_month_of_support_records_is_what_the_monthly_report_counts(
+    db: Database, admin: Principal, world: StreetWorld
+) -> None:
+    service = StreetService(db, admin)
+    kinds = [SupportKindCode.SUCCESSOR, SupportKindCode.UNIVERSITY, SupportKindCode.OTHER]
+    days = [date(2026, 4, 30), date(2026, 5, 1), date(2026, 5, 31), date(2026, 6, 1)]
+    ids = {}
+    for n, day in enumerate(days):
+        ids[day] = service.add_support(
+            world.voluntary_id if n % 2 else world.association_id,
+            SupportInput(
+                kind_id=world.kind_ids[kinds[n % len(kinds)]],
+                supported_on=day,
+                title=f"支援 {day.isoformat()}",
+            ),
+            today=TODAY,
+        )
+    may = SupportQuery(date_from=date(2026, 5, 1), date_to=date(2026, 5, 31))
+
+    # Every kind and street; the month's last day is in, the next month's first day out.
+    assert [r.id for r in service.page_supports(may)] == [
+        ids[date(2026, 5, 31)],
+        ids[date(2026, 5, 1)],
+    ]
+    assert service.count_supports(may) == 2
+    reporting = ReportingService(db, admin)
+    for month in (4, 5, 6):
+        first, last = month_range(2026, month)
+        query = SupportQuery(date_from=first, date_to=last)
+        assert service.count_supports(query) == reporting.monthly(2026, month).streets.supports
+    april = SupportQuery(date_from=date(2026, 4, 1), date_to=date(2026, 4, 30))
+    assert service.count_supports(april) == 2  # 4/30 and the world's own record of 4/10
 
 
 def test_an_archived_street_takes_no_new_records(

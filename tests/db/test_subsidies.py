@@ -22,6 +22,7 @@ from consult_desk.domain.subsidies import (
     TermsInput,
     parse_amount,
 )
+from consult_desk.services.reporting import ReportingService, month_range
 from consult_desk.services.subsidies import SubsidyService
 from consult_desk.services.timeline import TimelineService
 from tests.subsidy_setup import SubsidyWorld, make_subsidy_world
@@ -411,6 +412,55 @@ def test_pages_come_newest_first_without_repeats_and_filter_by_target_and_year(
     assert service.count(ApplicationQuery(fiscal_year=2026), today=today) == 4
     assert service.count(ApplicationQuery(fiscal_year=2027), today=today) == 1
     assert [r.id for r in service.for_association(world.association_id)] == [street]
+
+
+def test_a_grant_period_lists_what_the_monthly_report_counts_and_adds_up_the_grants(
+    db: Database, admin: Principal, service: SubsidyService, world: SubsidyWorld
+) -> None:
+    granted = {}
+    for day, amount in (
+        (date(2026, 4, 30), 100_000),
+        (date(2026, 5, 1), 90_000),
+        (date(2026, 5, 31), 80_000),
+        (date(2026, 6, 1), 70_000),
+        (date(2026, 5, 15), 60_000),  # its 交付決定額 is cleared below: not granted
+    ):
+        app_id, _ = service.add(_trade_show(world, applied_on=date(2026, 4, 10)), today=TODAY)
+        _step(service, app_id, StepName.GRANT, day, granted_amount=amount)
+        granted[day] = app_id
+    applied_only, _ = service.add(_trade_show(world, applied_on=date(2026, 5, 20)), today=TODAY)
+    with db.write() as session:  # as an import can leave it: decided, no amount
+        session.get_one(SubsidyApplication, granted[date(2026, 5, 15)]).granted_amount = None
+    _step(
+        service, granted[date(2026, 5, 1)], StepName.REPORT, date(2026, 6, 20), actual_cost=150_000
+    )
+    may = ApplicationQuery(granted_from=date(2026, 5, 1), granted_to=date(2026, 5, 31))
+
+    # Whatever the state now; the month's last day in, the next month's first day out.
+    rows = service.page(may, today=TODAY)
+    assert {r.id for r in rows} == {granted[date(2026, 5, 1)], granted[date(2026, 5, 31)]}
+    assert applied_only not in {r.id for r in rows}
+    assert service.count(may, today=TODAY) == 2
+    assert service.granted_total(may, today=TODAY) == 170_000
+    reporting = ReportingService(db, admin)
+    for month in (4, 5, 6):
+        first, last = month_range(2026, month)
+        query = ApplicationQuery(granted_from=first, granted_to=last)
+        figures = reporting.monthly(2026, month).subsidies.granted
+        assert (service.count(query), service.granted_total(query)) == (
+            figures.count,
+            figures.amount,
+        )
+    # An open end, and the other filters still apply.
+    since = ApplicationQuery(granted_from=date(2026, 5, 31))
+    assert service.count(since) == 2 and service.granted_total(since) == 150_000
+    assert service.count(replace(may, states=frozenset({SubsidyState.GRANTED}))) == 1
+    assert service.granted_total(ApplicationQuery()) == 340_000  # every 交付決定額
+    reversed_ = ApplicationQuery(granted_from=date(2026, 5, 31), granted_to=date(2026, 5, 1))
+    for call in (service.page, service.count, service.granted_total):
+        with pytest.raises(ValidationError) as refused:
+            call(reversed_)
+        assert refused.value.codes() == {"granted_to": "period.reversed"}
 
 
 def test_master_terms_never_overlap_and_new_terms_apply_from_their_first_day(

@@ -29,6 +29,15 @@ def visits_text(visits: int, approved: int | None) -> str:
     return f"{visits}/{approved}回" if approved else f"{visits}回"
 
 
+def visits_in_period_text(row: DispatchRow) -> str:
+    """「2回（全3/8回）」 when the list is filtered by visit date (its visits in the period,
+    then all of them), else as ``visits_text``."""
+    every = visits_text(row.visits, row.approved_visits)
+    if row.visits_in_period is None:
+        return every
+    return f"{row.visits_in_period}回（全{every}）"
+
+
 class DispatchTableModel(PagedTableModel[DispatchRow]):
     """Dispatches a page at a time; a 実績報告 past its due date shows in red."""
 
@@ -66,7 +75,7 @@ class DispatchTableModel(PagedTableModel[DispatchRow]):
             row.program_name,
             row.expert_name or NONE,
             row.state.label,
-            visits_text(row.visits, row.approved_visits),
+            visits_in_period_text(row),
             due,
         )
 

@@ -3,10 +3,13 @@ charts, and what is waiting (follow-ups due, loan cases past their deadline).
 
 - Every figure comes from ``ReportingService.monthly`` (the 月次報告's own numbers), read off
   the GUI thread; the consultations per month come from the consultation list's own count.
-- A figure that has a list behind it (consultations by 相談日, loan cases by 受付日, follow-ups,
-  overdue cases) is a link: clicking it, or Enter on it, emits ``drill_requested`` with a
-  ``Drill`` the main window turns into that list with the matching filter. Figures that no list
-  can show exactly (executed loans, visits, grants) are plain.
+- Every figure of the table is a link to the list of exactly its records (consultations by
+  相談日; loan cases by 受付日, あっせん日 or 実行日; dispatches with a visit in the period, the
+  list adding up their visits there; support records by 支援日; applications granted in the
+  period, the list adding up their 交付決定額), and so are the follow-ups and overdue cases:
+  clicking it, or Enter on it, emits ``drill_requested`` with a ``Drill`` the main window turns
+  into that list with the matching filter. A figure is plain for a role that may not read its
+  list.
 """
 
 from __future__ import annotations
@@ -78,6 +81,9 @@ class DrillTarget(StrEnum):
     LOANS_REFERRED = "loans_referred"  # the loan pipeline, every state, referred in a period
     LOANS_EXECUTED = "loans_executed"  # the loan pipeline, every state, executed in a period
     LOANS_OVERDUE = "loans_overdue"  # the loan pipeline, open cases past their deadline
+    DISPATCH_VISITS = "dispatch_visits"  # dispatches with a visit in a period (and the visits)
+    STREET_SUPPORTS = "street_supports"  # support records of a period, every kind
+    SUBSIDIES_GRANTED = "subsidies_granted"  # applications granted in a period (and their sum)
     FOLLOW_UPS_DUE = "follow_ups_due"  # today's follow-ups, everyone's
     FOLLOW_UPS_OPEN = "follow_ups_open"  # every open follow-up, whatever its due date
 
@@ -129,10 +135,20 @@ FIGURES: tuple[Figure, ...] = (
     Figure("融資 あっせん件数", lambda f: f.loans.referred, "件", DrillTarget.LOANS_REFERRED),
     Figure("融資 実行件数", lambda f: f.loans.executed.count, "件", DrillTarget.LOANS_EXECUTED),
     Figure("融資 実行金額", lambda f: f.loans.executed.amount, "円", DrillTarget.LOANS_EXECUTED),
-    Figure("専門家派遣 訪問回数", lambda f: f.dispatch.visits, "回"),
-    Figure("商店街支援 件数", lambda f: f.streets.supports, "件"),
-    Figure("補助金 交付決定件数", lambda f: f.subsidies.granted.count, "件"),
-    Figure("補助金 交付決定額", lambda f: f.subsidies.granted.amount, "円"),
+    Figure("専門家派遣 訪問回数", lambda f: f.dispatch.visits, "回", DrillTarget.DISPATCH_VISITS),
+    Figure("商店街支援 件数", lambda f: f.streets.supports, "件", DrillTarget.STREET_SUPPORTS),
+    Figure(
+        "補助金 交付決定件数",
+        lambda f: f.subsidies.granted.count,
+        "件",
+        DrillTarget.SUBSIDIES_GRANTED,
+    ),
+    Figure(
+        "補助金 交付決定額",
+        lambda f: f.subsidies.granted.amount,
+        "円",
+        DrillTarget.SUBSIDIES_GRANTED,
+    ),
 )
 
 
@@ -217,14 +233,24 @@ class DashboardPage(QWidget):
         loans: LoanService | None = None,
         settings: SettingsService | None = None,
         reference: ReferenceService | None = None,
+        lists: frozenset[DrillTarget] = frozenset(),
         parent: QWidget | None = None,
     ) -> None:
+        """``lists``: the period lists besides consultations and loans that the window can
+        open (dispatches, support records, subsidies); each is a link only for a role that may
+        read it."""
         super().__init__(parent)
         self._reporting = reporting
         self._consultations = (
             consultations if principal.can(Kind.CONSULTATION, Action.READ) else None
         )
         self._loans = loans if principal.can(Kind.LOAN, Action.READ) else None
+        readable = {
+            DrillTarget.DISPATCH_VISITS: principal.can(Kind.DISPATCH, Action.READ),
+            DrillTarget.STREET_SUPPORTS: principal.can(Kind.STREET, Action.READ),
+            DrillTarget.SUBSIDIES_GRANTED: principal.can(Kind.SUBSIDY, Action.READ),
+        }
+        self._lists = frozenset(t for t in lists if readable.get(t, False))
         self._settings = settings
         self._channels = {c.name: int(c.id) for c in reference.channels()} if reference else {}
         self._shown = False
@@ -442,7 +468,10 @@ class DashboardPage(QWidget):
                     font = QFont(item.font())
                     font.setUnderline(True)
                     item.setFont(font)
-                    item.setToolTip(self.tr("クリックで一覧を表示"))
+                    # Under the exact amount a 万円 figure shows, if it has one.
+                    exact = item.toolTip()
+                    link = self.tr("クリックで一覧を表示")
+                    item.setToolTip(f"{exact}\n{link}" if exact else link)
                 self.table.setItem(row, cell, item)
             for cell, (now, before) in ((3, (values[0], values[1])), (6, (values[2], values[3]))):
                 text, brush = _ratio(now, before)
@@ -503,6 +532,8 @@ class DashboardPage(QWidget):
             DrillTarget.LOANS_EXECUTED,
         )
         if target in loan_targets and self._loans is not None:
+            return Drill(target, *period, label=label)
+        if target is not None and target in self._lists:
             return Drill(target, *period, label=label)
         return None
 

@@ -2,6 +2,7 @@
 年度 and per expert. The lists page over their services like every other list."""
 
 from dataclasses import replace
+from datetime import date
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
@@ -29,18 +30,32 @@ from consult_desk.domain.dispatch import (
     ExpertQuery,
 )
 from consult_desk.domain.errors import DomainError
-from consult_desk.domain.fiscal import fiscal_year, format_yen, japan_today, wareki_fiscal_year
+from consult_desk.domain.fiscal import (
+    fiscal_year,
+    format_yen,
+    japan_today,
+    parse_date,
+    wareki_fiscal_year,
+)
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.services.dispatch import DispatchService
 from consult_desk.services.experts import ExpertService
 from consult_desk.services.exports import ExportService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.ui.dialogs.expert_dialog import ExpertDialog
-from consult_desk.ui.models.dispatch_tables import DispatchTableModel, ExpertTableModel
+from consult_desk.ui.messages import text_for
+from consult_desk.ui.models.dispatch_tables import (
+    THEME_COLUMN,
+    VISITS_COLUMN,
+    DispatchTableModel,
+    ExpertTableModel,
+)
 from consult_desk.ui.widgets.list_export import ListExport
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 DISPATCH_WIDTHS = (132, 180, 200, 170, 110, 80, 64)
+VISITS_IN_PERIOD_WIDTH = 112  # 「12回（全12/12回）」 while a visit period is applied
+ERROR_STYLE = "color: #b00020;"
 EXPERT_WIDTHS = (110, 134, 210, 220, 230, 80)
 SEARCH_DELAY_MS = 250
 # The dispatches the desk is still working on (not paid, not cancelled): the default view.
@@ -149,6 +164,23 @@ class DispatchListTab(QWidget):
             [(wareki_fiscal_year(y), y) for y in range(this_year + 1, this_year - 5, -1)],
         )
         self.overdue_check = QCheckBox(self.tr("実績報告の期限超過のみ"))
+        # 訪問日: the dispatches with a visit in the period (a report's 訪問回数 counts those
+        # visits; the label beside the count says how many there are).
+        self.visited_from_edit = QLineEdit()
+        self.visited_to_edit = QLineEdit()
+        self.visited_from_edit.setPlaceholderText(self.tr("例: 2026-04-01"))
+        self.visited_to_edit.setPlaceholderText(self.tr("例: R9.3.31"))
+        for edit in (self.visited_from_edit, self.visited_to_edit):
+            edit.setMaximumWidth(130)
+            edit.setClearButtonEnabled(True)
+            edit.editingFinished.connect(self.apply_filters)
+            edit.textChanged.connect(self._period_cleared)
+        self.period_error = QLabel()
+        self.period_error.setStyleSheet(ERROR_STYLE)
+        self.period_error.hide()
+        self.visits_label = QLabel()
+        self.visits_label.setObjectName("count")
+        self.visits_label.hide()
         self.table = make_table_view(self.model, DISPATCH_WIDTHS)
         self.table.doubleClicked.connect(lambda index: self._open(index.row()))
         self.empty_label = QLabel(self.tr("条件に合う派遣はありません。"))
@@ -158,6 +190,7 @@ class DispatchListTab(QWidget):
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
+        top.addWidget(self.visits_label)
         top.addWidget(self.count_label)
         self.export: ListExport | None = None
         if exports is not None:  # 書き出し…（Ctrl+E）: the list as filtered now
@@ -175,12 +208,21 @@ class DispatchListTab(QWidget):
         ):
             filters.addWidget(combo)
             combo.currentIndexChanged.connect(self.apply_filters)
-        filters.addWidget(self.overdue_check)
         filters.addStretch(1)
+        dates = QHBoxLayout()
+        dates.addWidget(QLabel(self.tr("訪問日")))
+        dates.addWidget(self.visited_from_edit)
+        dates.addWidget(QLabel("〜"))
+        dates.addWidget(self.visited_to_edit)
+        dates.addWidget(self.period_error)
+        dates.addSpacing(16)
+        dates.addWidget(self.overdue_check)
+        dates.addStretch(1)
         self.overdue_check.toggled.connect(self.apply_filters)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(filters)
+        layout.addLayout(dates)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 1)
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_selected)
@@ -188,7 +230,47 @@ class DispatchListTab(QWidget):
         self.model.modelReset.connect(self._update_count)
         self.refresh()
 
+    def show_visited(self, first: date, last: date) -> None:
+        """The dispatches with a visit dated from ``first`` to ``last``, whatever their state
+        or 年度 (a report's 訪問回数: the label beside the count gives their visits)."""
+        combos = (
+            self.state_combo,
+            self.program_combo,
+            self.expert_combo,
+            self.staff_combo,
+            self.year_combo,
+        )
+        # Not the date fields: their ✕ shows on their own textChanged (which reads only a
+        # cleared field) and setText does not finish an edit.
+        widgets = (*combos, self.overdue_check)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.state_combo.setCurrentIndex(STATE_CHOICES.index(frozenset()))  # すべての状態
+            for combo in combos[1:]:
+                combo.setCurrentIndex(0)
+            self.overdue_check.setChecked(False)
+            self.visited_from_edit.setText(first.isoformat())
+            self.visited_to_edit.setText(last.isoformat())
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self.apply_filters(force=True)
+
+    def _period(self) -> tuple[date | None, date | None, str]:
+        found: list[date | None] = []
+        error = ""
+        for edit in (self.visited_from_edit, self.visited_to_edit):
+            text = edit.text().strip()
+            try:
+                found.append(parse_date(text) if text else None)
+            except ValueError:
+                found.append(None)
+                error = text_for("date.format")
+        return found[0], found[1], error
+
     def current_query(self) -> DispatchQuery:
+        visited_from, visited_to, _error = self._period()
         return replace(
             self.model.query,
             states=STATE_CHOICES[int(self.state_combo.currentData() or 0)],
@@ -197,24 +279,61 @@ class DispatchListTab(QWidget):
             staff_id=self.staff_combo.currentData(),
             fiscal_year=self.year_combo.currentData(),
             report_overdue=self.overdue_check.isChecked(),
+            visited_from=visited_from,
+            visited_to=visited_to,
         )
+
+    def period_ok(self) -> bool:
+        """Show what is wrong with the 訪問日 period, if anything; False when it is wrong (the
+        list is then not read again: it keeps the dispatches of the last good filter)."""
+        error = self._period()[2]
+        if not error and (problems := self.current_query().errors()):
+            error = text_for(problems[0].code)
+        self.period_error.setText(error)
+        self.period_error.setVisible(bool(error))
+        return not error
 
     def shown_query(self) -> DispatchQuery:
         self.apply_filters()
         return self.model.query
 
-    def apply_filters(self, *_: object) -> None:
+    def apply_filters(self, *_: object, force: bool = False) -> None:
+        if not self.period_ok():
+            return
         query = self.current_query()
-        if query != self.model.query:
+        if force or query != self.model.query:
             self.model.reload(query)
 
+    def _period_cleared(self, text: str) -> None:
+        if not text:  # the edit's clear button, or the text deleted: show every date again
+            self.apply_filters()
+
     def refresh(self) -> None:
-        self.model.reload(self.current_query())
+        self.model.reload(self.current_query() if self.period_ok() else self.model.query)
 
     def _update_count(self) -> None:
-        count = self._dispatch.count(self.model.query, COUNT_CAP)
+        query = self.model.query
+        count = self._dispatch.count(query, COUNT_CAP)
         self.count_label.setText(count_text(count))
         self.empty_label.setVisible(count == 0)
+        period = query.visit_period
+        if period:
+            visits = self._dispatch.count_visits(query)
+            self.visits_label.setText(
+                self.tr("期間内の訪問 {0}回（派遣 {1}）").format(
+                    f"{visits:,}", count_text(count).replace(" ", "")
+                )
+            )
+        self.visits_label.setVisible(period)
+        self.count_label.setVisible(not period)
+        # The wider 訪問 column takes its room from テーマ (elided, its tooltip shows it all), so
+        # 報告期限 keeps its width.
+        visits_width = VISITS_IN_PERIOD_WIDTH if period else DISPATCH_WIDTHS[VISITS_COLUMN]
+        self.table.setColumnWidth(VISITS_COLUMN, visits_width)
+        self.table.setColumnWidth(
+            THEME_COLUMN,
+            DISPATCH_WIDTHS[THEME_COLUMN] - (visits_width - DISPATCH_WIDTHS[VISITS_COLUMN]),
+        )
 
     def open_selected(self) -> None:
         row = selected_row(self.table)
@@ -483,6 +602,11 @@ class DispatchPage(QWidget):
     @property
     def table(self) -> QTableView:
         return self.list_tab.table
+
+    def show_visited(self, first: date, last: date) -> None:
+        """The 派遣 tab: the dispatches with a visit in the period (a report's 訪問回数)."""
+        self.tabs.setCurrentWidget(self.list_tab)
+        self.list_tab.show_visited(first, last)
 
     def new_for_tab(self) -> None:
         """Ctrl+N: a new expert on the 専門家 tab, else a new application."""

@@ -69,7 +69,9 @@ STATE_CHOICES: tuple[tuple[str, frozenset[SubsidyState]], ...] = (
     ("状態: すべて", frozenset()),
     *((f"状態: {s.label}", frozenset({s})) for s in SubsidyState),
 )
+EVERY_STATE = [states for _, states in STATE_CHOICES].index(frozenset())  # 状態: すべて
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+SUPPORTS_TAB, SUBSIDIES_TAB = 1, 2
 
 
 def _combo(items: list[tuple[str, object]], width: int = 8) -> QComboBox:
@@ -87,7 +89,22 @@ def _period_edit(placeholder: str) -> QLineEdit:
     edit = QLineEdit()
     edit.setPlaceholderText(placeholder)
     edit.setMaximumWidth(130)
+    edit.setClearButtonEnabled(True)  # the ✕ clears that end of the period
     return edit
+
+
+def _read_period(edits: tuple[QLineEdit, QLineEdit]) -> tuple[date | None, date | None, str]:
+    """The two ends typed (None when empty or unreadable) and what is wrong with them."""
+    found: list[date | None] = []
+    error = ""
+    for edit in edits:
+        text = edit.text().strip()
+        try:
+            found.append(parse_date(text) if text else None)
+        except ValueError:
+            found.append(None)
+            error = text_for("date.format")
+    return found[0], found[1], error
 
 
 def _bold(label: QLabel) -> QLabel:
@@ -280,6 +297,7 @@ class StreetsPage(QWidget):
             combo.currentIndexChanged.connect(self.apply_support_filters)
         for edit in (self.from_edit, self.to_edit):
             edit.editingFinished.connect(self.apply_support_filters)
+            edit.textChanged.connect(self._support_period_cleared)
         self.support_model.modelReset.connect(self._count_supports)
 
         top = QHBoxLayout()
@@ -304,17 +322,29 @@ class StreetsPage(QWidget):
         layout.addWidget(self.support_table, 1)
         return tab
 
+    def show_supports(self, first: date, last: date) -> None:
+        """The 支援記録 tab: every support record dated from ``first`` to ``last``, of every
+        kind, street and member of staff (a report's 商店街支援 件数)."""
+        self.tabs.setCurrentIndex(SUPPORTS_TAB)
+        combos = (self.kind_combo, self.support_association_combo, self.staff_combo)
+        # Not the date fields: their ✕ shows on their own textChanged (which acts only on a
+        # cleared field), and setText finishes no edit.
+        for combo in combos:
+            combo.blockSignals(True)
+        try:
+            for combo in combos:
+                combo.setCurrentIndex(0)
+            self.from_edit.setText(first.isoformat())
+            self.to_edit.setText(last.isoformat())
+        finally:
+            for combo in combos:
+                combo.blockSignals(False)
+        # From the plain list query: a filter set elsewhere (an initiative) must not stay on.
+        self.support_model.query = SupportQuery()
+        self.support_model.reload(self.support_query())
+
     def _period(self) -> tuple[date | None, date | None, str]:
-        found: list[date | None] = []
-        error = ""
-        for edit in (self.from_edit, self.to_edit):
-            text = edit.text().strip()
-            try:
-                found.append(parse_date(text) if text else None)
-            except ValueError:
-                found.append(None)
-                error = text_for("date.format")
-        return found[0], found[1], error
+        return _read_period((self.from_edit, self.to_edit))
 
     def support_query(self) -> SupportQuery:
         date_from, date_to, error = self._period()
@@ -350,6 +380,10 @@ class StreetsPage(QWidget):
         if query != self.support_model.query:
             self.support_model.reload(query)
 
+    def _support_period_cleared(self, text: str) -> None:
+        if not text:  # the edit's ✕, or the text deleted: that end of the period is open
+            self.apply_support_filters()
+
     def _count_supports(self) -> None:
         query = self.support_model.query
         count = 0 if query.errors() else self._streets.count_supports(query, COUNT_CAP)
@@ -383,6 +417,21 @@ class StreetsPage(QWidget):
             ],
             12,
         )
+        # 交付決定日: applications granted in the period (a report's 交付決定件数 / 額, whose
+        # sum the label beside the period gives).
+        self.granted_from_edit = _period_edit(self.tr("例: 2026-04-01"))
+        self.granted_to_edit = _period_edit(self.tr("例: R9.3.31"))
+        for edit in (self.granted_from_edit, self.granted_to_edit):
+            edit.editingFinished.connect(self.apply_subsidy_filters)
+            edit.textChanged.connect(self._grant_period_cleared)
+        self.granted_error = QLabel()
+        self.granted_error.setStyleSheet(ERROR_STYLE)
+        self.granted_error.hide()
+        self.granted_total = _bold(QLabel())
+        self.granted_total.setToolTip(
+            self.tr("一覧の金額は最新の額（支払額・確定額・交付決定額の順）です。")
+        )
+        self.granted_total.hide()
         self.subsidy_count = QLabel()
         self.subsidy_count.setObjectName("count")
         self.new_subsidy_button = QPushButton(self.tr("新しい申請（Ctrl+N）"))
@@ -454,6 +503,14 @@ class StreetsPage(QWidget):
             )
         top.addWidget(self.open_subsidy_button)
         top.addWidget(self.new_subsidy_button)
+        period = QHBoxLayout()
+        period.addWidget(QLabel(self.tr("交付決定日")))
+        period.addWidget(self.granted_from_edit)
+        period.addWidget(QLabel("〜"))
+        period.addWidget(self.granted_to_edit)
+        period.addWidget(self.granted_error)
+        period.addStretch(1)
+        period.addWidget(self.granted_total)
         spending = QGroupBox(self.tr("年度別の支出（交付決定以降の申請、申請日の年度）"))
         spending_layout = QVBoxLayout(spending)
         year_row = QHBoxLayout()
@@ -464,19 +521,60 @@ class StreetsPage(QWidget):
         spending_layout.addWidget(self.spending_table)
         layout = QVBoxLayout(tab)
         layout.addLayout(top)
+        layout.addLayout(period)
         layout.addWidget(self.subsidy_table, 1)
         layout.addWidget(spending)
         return tab
 
+    def show_granted(self, first: date, last: date) -> None:
+        """The 補助金 tab: every application granted from ``first`` to ``last`` (交付決定日 in
+        the period, with a 交付決定額), whatever its state now, its program or its 年度 (a
+        report's 交付決定件数; the sum beside the period is its 交付決定額)."""
+        if not self.subsidies_visible:
+            return
+        self.tabs.setCurrentIndex(SUBSIDIES_TAB)
+        combos = (
+            self.state_combo,
+            self.program_combo,
+            self.target_combo,
+            self.year_combo,
+            self.report_combo,
+        )
+        # Not the date fields: their ✕ shows on their own textChanged (which acts only on a
+        # cleared field), and setText finishes no edit.
+        for combo in combos:
+            combo.blockSignals(True)
+        try:
+            for combo in combos:
+                combo.setCurrentIndex(0)
+            self.state_combo.setCurrentIndex(EVERY_STATE)
+            self.granted_from_edit.setText(first.isoformat())
+            self.granted_to_edit.setText(last.isoformat())
+        finally:
+            for combo in combos:
+                combo.blockSignals(False)
+        self.subsidy_model.query = ApplicationQuery()
+        self.subsidy_model.reload(self.subsidy_query())
+
     def subsidy_query(self) -> ApplicationQuery:
-        return replace(
+        granted_from, granted_to, error = _read_period(
+            (self.granted_from_edit, self.granted_to_edit)
+        )
+        query = replace(
             self.subsidy_model.query,
             states=self.state_combo.currentData(),
             program_id=self.program_combo.currentData(),
             target=self.target_combo.currentData(),
             fiscal_year=self.year_combo.currentData(),
             report=self.report_combo.currentData(),
+            granted_from=granted_from,
+            granted_to=granted_to,
         )
+        if not error and (problems := query.errors()):
+            error = text_for(problems[0].code)
+        self.granted_error.setText(error)
+        self.granted_error.setVisible(bool(error))
+        return query
 
     def shown_subsidy_query(self) -> ApplicationQuery:
         self.apply_subsidy_filters()
@@ -484,12 +582,25 @@ class StreetsPage(QWidget):
 
     def apply_subsidy_filters(self, *_: object) -> None:
         query = self.subsidy_query()
+        if self.granted_error.text():  # being corrected: the list keeps the last good filter
+            return
         if query != self.subsidy_model.query:
             self.subsidy_model.reload(query)
 
+    def _grant_period_cleared(self, text: str) -> None:
+        if not text:  # the edit's ✕, or the text deleted: that end of the period is open
+            self.apply_subsidy_filters()
+
     def _count_subsidies(self) -> None:
-        count = self._subsidies.count(self.subsidy_model.query, COUNT_CAP)
-        self.subsidy_count.setText(count_text(count))
+        query = self.subsidy_model.query
+        self.subsidy_count.setText(count_text(self._subsidies.count(query, COUNT_CAP)))
+        shown = query.grant_period
+        if shown:
+            total = self._subsidies.granted_total(query)
+            self.granted_total.setText(
+                self.tr("交付決定額の合計 {0}").format(format_yen(total) or "0円")
+            )
+        self.granted_total.setVisible(shown)
 
     def refresh_spending(self, *_: object) -> None:
         try:
@@ -557,7 +668,10 @@ class StreetsPage(QWidget):
         self.association_model.reload(self.association_query())
         self.support_model.reload(self.support_query())
         if self.subsidies_visible:
-            self.subsidy_model.reload(self.subsidy_query())
+            query = self.subsidy_query()
+            self.subsidy_model.reload(
+                self.subsidy_model.query if self.granted_error.text() else query
+            )
             self.refresh_spending()
 
     def showEvent(self, event: QShowEvent) -> None:

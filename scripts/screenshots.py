@@ -44,6 +44,7 @@ from consult_desk.ui.dialogs.subsidy_dialog import SubsidyDialog
 from consult_desk.ui.drafts import DraftStore
 from consult_desk.ui.idle_lock import LockDialog
 from consult_desk.ui.main_window import MainWindow, Services
+from consult_desk.ui.pages.dashboard import FIGURES
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 # 設定 tab title → picture name (tabs a role does not get are simply absent).
@@ -172,6 +173,15 @@ def report_pages(app: QApplication, window: MainWindow) -> None:
         dashboard.select_month(*anchor_month)
         wait_until(app, lambda: dashboard.data is not None and not dashboard.runner.busy())
         save(window, "dashboard-overview")
+        # A figure opens its records: the 年度's visits, as the dispatch list shows them.
+        row = next(n for n, f in enumerate(FIGURES) if f.label == "専門家派遣 訪問回数")
+        drill = dashboard.drill_at(row, 4)
+        if drill is not None:
+            window.drill_down(drill)
+            listing = window.dispatch_page.list_tab
+            wait_until(app, lambda: listing.model.rowCount() > 0, seconds=10)
+            save(window, "dashboard-drill-visits")
+            window.show_page(window.page_names.index("ダッシュボード"))
         window.dashboard_tabs.setCurrentWidget(window.today_page)
     plan = window.plan_page
     window.show_page(window.page_names.index("施策"))

@@ -417,7 +417,9 @@ class ExportService:
         if query is not None and not isinstance(query, source.query_type):
             raise TypeError(f"{kind} exports take a {source.query_type.__name__}")
         _check_period(date_from, date_to)
-        if isinstance(query, SupportQuery) and (errors := query.errors()):
+        if isinstance(query, SupportQuery | DispatchQuery | ApplicationQuery) and (
+            errors := query.errors()
+        ):
             raise ValidationError(errors)
         if target.exists() and not overwrite:  # refuse before any work
             raise TargetExists(str(target))

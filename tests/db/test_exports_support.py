@@ -395,13 +395,21 @@ def test_overdue_reports_are_judged_against_the_day_given(demo: Database, out: P
     assert result.rows > 0
 
 
-def test_a_reversed_support_period_or_a_foreign_query_is_refused(demo: Database, out: Path) -> None:
+def test_a_reversed_period_or_a_foreign_query_is_refused(demo: Database, out: Path) -> None:
     service = ExportService(demo, admin(demo))
     reversed_query = SupportQuery(date_from=date(2026, 5, 1), date_to=date(2026, 4, 1))
 
     with pytest.raises(ValidationError) as refused:
         service.export("street-support", out / "x.csv", ExportFormat.CSV, query=reversed_query)
     assert refused.value.codes() == {"date_to": "period.reversed"}
+    visits = DispatchQuery(visited_from=date(2026, 5, 1), visited_to=date(2026, 4, 1))
+    with pytest.raises(ValidationError) as refused:
+        service.export("dispatches", out / "x.csv", ExportFormat.CSV, query=visits)
+    assert refused.value.codes() == {"visited_to": "period.reversed"}
+    grants = ApplicationQuery(granted_from=date(2026, 5, 1), granted_to=date(2026, 4, 1))
+    with pytest.raises(ValidationError) as refused:
+        service.export("subsidies", out / "x.csv", ExportFormat.CSV, query=grants)
+    assert refused.value.codes() == {"granted_to": "period.reversed"}
     with pytest.raises(TypeError):
         service.export("subsidies", out / "x.csv", ExportFormat.CSV, query=DispatchQuery())
     assert list(out.iterdir()) == []

@@ -129,6 +129,24 @@ PAGE_ORDER = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Route:
+    page: str  # the MainWindow attribute holding the list's page
+    show: str  # its method showing the records of a period: show(first, last)
+    name: str  # the page's name in the navigation
+
+
+# The dashboard's period figures and the lists that show exactly their records.
+PERIOD_DRILLS = {
+    DrillTarget.LOANS_RECEIVED: _Route("loan_page", "show_received", "融資あっせん"),
+    DrillTarget.LOANS_REFERRED: _Route("loan_page", "show_referred", "融資あっせん"),
+    DrillTarget.LOANS_EXECUTED: _Route("loan_page", "show_executed", "融資あっせん"),
+    DrillTarget.DISPATCH_VISITS: _Route("dispatch_page", "show_visited", "専門家派遣"),
+    DrillTarget.STREET_SUPPORTS: _Route("streets_page", "show_supports", "商店街支援"),
+    DrillTarget.SUBSIDIES_GRANTED: _Route("streets_page", "show_granted", "商店街支援"),
+}
+
+
 class MainWindow(QMainWindow):
     """Navigation on the left, one page per area; a role only gets the pages it may read."""
 
@@ -420,33 +438,13 @@ class MainWindow(QMainWindow):
             if hasattr(self, "dashboard_tabs"):
                 self.dashboard_tabs.setCurrentWidget(self.today_page)
             self.show_page_named("ダッシュボード")
-        elif target is DrillTarget.LOANS_RECEIVED and hasattr(self, "loan_page"):
-            assert drill.first is not None and drill.last is not None
-            self.loan_page.show_received(drill.first, drill.last)
-            self.show_page_named("融資あっせん")
-        elif target is DrillTarget.LOANS_REFERRED and hasattr(self, "loan_page"):
-            assert drill.first is not None and drill.last is not None
-            self.loan_page.show_referred(drill.first, drill.last)
-            self.show_page_named("融資あっせん")
-        elif target is DrillTarget.LOANS_EXECUTED and hasattr(self, "loan_page"):
-            assert drill.first is not None and drill.last is not None
-            self.loan_page.show_executed(drill.first, drill.last)
-            self.show_page_named("融資あっせん")
         elif target is DrillTarget.LOANS_OVERDUE and hasattr(self, "loan_page"):
             self.loan_page.show_overdue()
             self.show_page_named("融資あっせん")
-        elif target is DrillTarget.DISPATCH_VISITS and hasattr(self, "dispatch_page"):
+        elif (route := PERIOD_DRILLS.get(target)) and hasattr(self, route.page):
             assert drill.first is not None and drill.last is not None
-            self.dispatch_page.show_visited(drill.first, drill.last)
-            self.show_page_named("専門家派遣")
-        elif target is DrillTarget.STREET_SUPPORTS and hasattr(self, "streets_page"):
-            assert drill.first is not None and drill.last is not None
-            self.streets_page.show_supports(drill.first, drill.last)
-            self.show_page_named("商店街支援")
-        elif target is DrillTarget.SUBSIDIES_GRANTED and hasattr(self, "streets_page"):
-            assert drill.first is not None and drill.last is not None
-            self.streets_page.show_granted(drill.first, drill.last)
-            self.show_page_named("商店街支援")
+            getattr(getattr(self, route.page), route.show)(drill.first, drill.last)
+            self.show_page_named(route.name)
 
     def _initiative_pdf(self, code: str, first: date, last: date) -> None:
         if hasattr(self, "reports_page"):

@@ -34,7 +34,6 @@ from consult_desk.domain.fiscal import (
     fiscal_year,
     format_yen,
     japan_today,
-    parse_date,
     wareki_fiscal_year,
 )
 from consult_desk.domain.permissions import Action, Kind, Principal
@@ -51,6 +50,7 @@ from consult_desk.ui.models.dispatch_tables import (
     ExpertTableModel,
 )
 from consult_desk.ui.widgets.list_export import ListExport
+from consult_desk.ui.widgets.period import period_edit, read_period
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 DISPATCH_WIDTHS = (132, 180, 200, 170, 110, 80, 64)
@@ -166,13 +166,9 @@ class DispatchListTab(QWidget):
         self.overdue_check = QCheckBox(self.tr("実績報告の期限超過のみ"))
         # 訪問日: the dispatches with a visit in the period (a report's 訪問回数 counts those
         # visits; the label beside the count says how many there are).
-        self.visited_from_edit = QLineEdit()
-        self.visited_to_edit = QLineEdit()
-        self.visited_from_edit.setPlaceholderText(self.tr("例: 2026-04-01"))
-        self.visited_to_edit.setPlaceholderText(self.tr("例: R9.3.31"))
+        self.visited_from_edit = period_edit(self.tr("例: 2026-04-01"), clear_button=True)
+        self.visited_to_edit = period_edit(self.tr("例: R9.3.31"), clear_button=True)
         for edit in (self.visited_from_edit, self.visited_to_edit):
-            edit.setMaximumWidth(130)
-            edit.setClearButtonEnabled(True)
             edit.editingFinished.connect(self.apply_filters)
             edit.textChanged.connect(self._period_cleared)
         self.period_error = QLabel()
@@ -258,16 +254,7 @@ class DispatchListTab(QWidget):
         self.apply_filters(force=True)
 
     def _period(self) -> tuple[date | None, date | None, str]:
-        found: list[date | None] = []
-        error = ""
-        for edit in (self.visited_from_edit, self.visited_to_edit):
-            text = edit.text().strip()
-            try:
-                found.append(parse_date(text) if text else None)
-            except ValueError:
-                found.append(None)
-                error = text_for("date.format")
-        return found[0], found[1], error
+        return read_period((self.visited_from_edit, self.visited_to_edit))
 
     def current_query(self) -> DispatchQuery:
         visited_from, visited_to, _error = self._period()

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -31,7 +30,6 @@ from consult_desk.domain.fiscal import (
     format_date,
     format_yen,
     japan_today,
-    parse_date,
     wareki_fiscal_year,
 )
 from consult_desk.domain.loans import BEFORE_EXECUTION, PIPELINE_ORDER, LoanQuery, LoanState
@@ -42,10 +40,10 @@ from consult_desk.services.loans import LeadTimes, LoanService
 from consult_desk.services.reference import ReferenceService
 from consult_desk.services.safety_net import SafetyNetService
 from consult_desk.services.settings import SettingsService
-from consult_desk.ui.messages import text_for
 from consult_desk.ui.models.loan_table import BUSINESS_COLUMN, LoanTableModel
 from consult_desk.ui.pages.safety_net import SafetyNetPanel
 from consult_desk.ui.widgets.list_export import ListExport
+from consult_desk.ui.widgets.period import period_edit, read_period
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 # Starting widths; _fit_columns then sizes each column but 事業者 to the longest text it can
@@ -158,12 +156,9 @@ class LoanPipelinePage(QWidget):
         self.program_combo = _combo(self.tr("資金: すべて"), programs)
         self.bank_combo = _combo(self.tr("金融機関: すべて"), banks)
         self.officer_combo = _combo(self.tr("担当: すべて"), officers)
-        self.from_edit = QLineEdit()
-        self.to_edit = QLineEdit()
-        self.from_edit.setPlaceholderText(self.tr("例: 2026-04-01"))
-        self.to_edit.setPlaceholderText(self.tr("例: R9.3.31"))
+        self.from_edit = period_edit(self.tr("例: 2026-04-01"))
+        self.to_edit = period_edit(self.tr("例: R9.3.31"))
         for edit in (self.from_edit, self.to_edit):
-            edit.setMaximumWidth(130)
             edit.editingFinished.connect(self.apply_filters)
         self.period_error = QLabel()
         self.period_error.setStyleSheet(ERROR_STYLE)
@@ -405,19 +400,7 @@ class LoanPipelinePage(QWidget):
         self.apply_filters(force=True)
 
     def _period(self) -> tuple[date | None, date | None, str]:
-        found: list[date | None] = []
-        error = ""
-        for edit in (self.from_edit, self.to_edit):
-            text = edit.text().strip()
-            if not text:
-                found.append(None)
-                continue
-            try:
-                found.append(parse_date(text))
-            except ValueError:
-                found.append(None)
-                error = text_for("date.format")
-        start, end = found
+        start, end, error = read_period((self.from_edit, self.to_edit))
         if not error and start is not None and end is not None and start > end:
             error = self.tr("期間の開始が終了より後です。")
         return start, end, error

@@ -10,18 +10,16 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from consult_desk.domain.fiscal import parse_date
 from consult_desk.domain.permissions import Action, Kind, Principal
 from consult_desk.domain.safety_net import SafetyNetDecision, SafetyNetKind, SafetyNetQuery
 from consult_desk.services.safety_net import SafetyNetService
-from consult_desk.ui.messages import text_for
 from consult_desk.ui.models.safety_net_table import SafetyNetTableModel
+from consult_desk.ui.widgets.period import period_edit, read_period
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 # 申請日 and 交付日 are 和暦 (「令和8年11月16日」); 有効期限 adds 「（期限切れ）」 and stretches.
@@ -66,12 +64,9 @@ class SafetyNetPanel(QWidget):
         self.decision_combo = _combo(
             self.tr("判定: すべて"), [(d.label, d) for d in SafetyNetDecision]
         )
-        self.from_edit = QLineEdit()
-        self.to_edit = QLineEdit()
-        self.from_edit.setPlaceholderText(self.tr("例: 2026-04-01"))
-        self.to_edit.setPlaceholderText(self.tr("例: R9.3.31"))
+        self.from_edit = period_edit(self.tr("例: 2026-04-01"))
+        self.to_edit = period_edit(self.tr("例: R9.3.31"))
         for edit in (self.from_edit, self.to_edit):
-            edit.setMaximumWidth(130)
             edit.editingFinished.connect(self.apply_filters)
         self.period_error = QLabel()
         self.period_error.setStyleSheet(ERROR_STYLE)
@@ -114,19 +109,7 @@ class SafetyNetPanel(QWidget):
     # --- filters --------------------------------------------------------------------------
 
     def _period(self) -> tuple[date | None, date | None, str]:
-        found: list[date | None] = []
-        error = ""
-        for edit in (self.from_edit, self.to_edit):
-            text = edit.text().strip()
-            if not text:
-                found.append(None)
-                continue
-            try:
-                found.append(parse_date(text))
-            except ValueError:
-                found.append(None)  # the typed text stays; the filter ignores it
-                error = text_for("date.format")
-        return found[0], found[1], error
+        return read_period((self.from_edit, self.to_edit))
 
     def current_query(self) -> SafetyNetQuery:
         applied_from, applied_to, error = self._period()

@@ -31,7 +31,6 @@ from consult_desk.domain.fiscal import (
     fiscal_year,
     format_yen,
     japan_today,
-    parse_date,
     wareki_fiscal_year,
 )
 from consult_desk.domain.permissions import Action, Kind, Principal
@@ -52,6 +51,7 @@ from consult_desk.ui.messages import error_text, text_for
 from consult_desk.ui.models.street_tables import AssociationTableModel, SupportTableModel
 from consult_desk.ui.models.subsidy_table import DUE_COLUMN, TITLE_COLUMN, SubsidyTableModel
 from consult_desk.ui.widgets.list_export import ListExport
+from consult_desk.ui.widgets.period import period_edit, read_period
 from consult_desk.ui.widgets.tables import COUNT_CAP, count_text, make_table_view, selected_row
 
 SEARCH_DELAY_MS = 250
@@ -83,28 +83,6 @@ def _combo(items: list[tuple[str, object]], width: int = 8) -> QComboBox:
     for text, value in items:
         combo.addItem(text, value)
     return combo
-
-
-def _period_edit(placeholder: str) -> QLineEdit:
-    edit = QLineEdit()
-    edit.setPlaceholderText(placeholder)
-    edit.setMaximumWidth(130)
-    edit.setClearButtonEnabled(True)  # the ✕ clears that end of the period
-    return edit
-
-
-def _read_period(edits: tuple[QLineEdit, QLineEdit]) -> tuple[date | None, date | None, str]:
-    """The two ends typed (None when empty or unreadable) and what is wrong with them."""
-    found: list[date | None] = []
-    error = ""
-    for edit in edits:
-        text = edit.text().strip()
-        try:
-            found.append(parse_date(text) if text else None)
-        except ValueError:
-            found.append(None)
-            error = text_for("date.format")
-    return found[0], found[1], error
 
 
 def _bold(label: QLabel) -> QLabel:
@@ -276,8 +254,8 @@ class StreetsPage(QWidget):
         self.staff_combo = _combo(
             [(self.tr("担当: すべて"), None)] + [(m.name, m.id) for m in self._reference.staff()]
         )
-        self.from_edit = _period_edit(self.tr("例: 2026-04-01"))
-        self.to_edit = _period_edit(self.tr("例: R9.3.31"))
+        self.from_edit = period_edit(self.tr("例: 2026-04-01"), clear_button=True)
+        self.to_edit = period_edit(self.tr("例: R9.3.31"), clear_button=True)
         self.period_error = QLabel()
         self.period_error.setStyleSheet(ERROR_STYLE)
         self.period_error.hide()
@@ -344,7 +322,7 @@ class StreetsPage(QWidget):
         self.support_model.reload(self.support_query())
 
     def _period(self) -> tuple[date | None, date | None, str]:
-        return _read_period((self.from_edit, self.to_edit))
+        return read_period((self.from_edit, self.to_edit))
 
     def support_query(self) -> SupportQuery:
         date_from, date_to, error = self._period()
@@ -419,8 +397,8 @@ class StreetsPage(QWidget):
         )
         # 交付決定日: applications granted in the period (a report's 交付決定件数 / 額, whose
         # sum the label beside the period gives).
-        self.granted_from_edit = _period_edit(self.tr("例: 2026-04-01"))
-        self.granted_to_edit = _period_edit(self.tr("例: R9.3.31"))
+        self.granted_from_edit = period_edit(self.tr("例: 2026-04-01"), clear_button=True)
+        self.granted_to_edit = period_edit(self.tr("例: R9.3.31"), clear_button=True)
         for edit in (self.granted_from_edit, self.granted_to_edit):
             edit.editingFinished.connect(self.apply_subsidy_filters)
             edit.textChanged.connect(self._grant_period_cleared)
@@ -557,7 +535,7 @@ class StreetsPage(QWidget):
         self.subsidy_model.reload(self.subsidy_query())
 
     def subsidy_query(self) -> ApplicationQuery:
-        granted_from, granted_to, error = _read_period(
+        granted_from, granted_to, error = read_period(
             (self.granted_from_edit, self.granted_to_edit)
         )
         query = replace(

@@ -192,24 +192,18 @@ def _restore_an_earlier_version(w: World) -> None:
     history.restore_version("consultation", w.september, created.id, version)
 
 
-def _business_area(w: World) -> None:
+def _edit_business(w: World, **changes: Any) -> None:
     business = BusinessService(w.db, w.admin)
     record = business.get(w.business)
-    business.update(
-        w.business,
-        record.version,
-        replace(record.input, area="麹町地域"),
-    )
+    business.update(w.business, record.version, replace(record.input, **changes))
+
+
+def _business_area(w: World) -> None:
+    _edit_business(w, area="麹町地域")
 
 
 def _business_industry(w: World) -> None:
-    business = BusinessService(w.db, w.admin)
-    record = business.get(w.business)
-    business.update(
-        w.business,
-        record.version,
-        replace(record.input, jsic_major="M"),
-    )
+    _edit_business(w, jsic_major="M")
 
 
 def _statement_by_hand(w: World) -> None:

@@ -15,7 +15,7 @@ from consult_desk.db.migrate import (
 )
 from consult_desk.domain.errors import SchemaError
 
-BEFORE_HEAD = "0007"
+BEFORE_HEAD = f"{int(head_revision()) - 1:04d}"  # revisions are numbered 0001, 0002, …
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

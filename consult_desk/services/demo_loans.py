@@ -45,7 +45,6 @@ from consult_desk.domain.loans import (
     ELIGIBILITY_FIELDS,
     REFERRED_PENDING,
     STEPS,
-    TERMINAL,
     CaseFacts,
     Findings,
     LoanState,
@@ -59,6 +58,7 @@ from consult_desk.domain.loans import (
 )
 from consult_desk.domain.safety_net import SafetyNetKind
 from consult_desk.domain.text import normalize, normalize_lines
+from consult_desk.services.loans import case_changes
 
 S = LoanState
 N = StepName
@@ -817,70 +817,43 @@ class _Planner:
 def _changes(
     cols: dict[str, Any], value: StepInput, terms: _Terms | None, business: dict[str, Any]
 ) -> dict[str, Any]:
-    """What LoanService._changes would set for this step (kept in step with it)."""
-    step = STEPS[value.step]
-    on = value.occurred_on
-    changes: dict[str, Any] = {"status": step.target.value, "status_since": on}
-    name = step.name
-    if name in (N.RECEIVE, N.START_COACHING):
-        changes["interviewer"] = normalize(value.interviewer)
-    if name == N.RECEIVE:
-        changes["received_on"] = on
-        if value.receipt_number:
-            changes["receipt_number"] = normalize(value.receipt_number)
-        if value.requested_amount is not None:
-            changes["requested_amount"] = value.requested_amount
-    elif name == N.START_REVIEW:
-        for field_name in ELIGIBILITY_FIELDS:
-            changes[field_name] = getattr(value, field_name)
-    elif name == N.REFER:
-        assert terms is not None  # check_step refused the step otherwise
-        f = terms.figures
-        nominal = Decimal(f.nominal)
-        resident = business["representative_residence"] == "resident"
-        member = bool(business["chokai_name"] or business.get("street_association_id"))
-        subsidy = Decimal(f.resident if resident else f.general)
-        if member and f.bonus:
-            subsidy = min(subsidy + Decimal(f.bonus), nominal)
-        changes |= {
-            "referral_number": normalize(value.referral_number),
-            "referral_amount": value.referral_amount,
-            "referred_on": on,
-            "bank_id": value.bank_id,
-            "branch_id": value.branch_id,
-            "terms_id": terms.id,
-            "nominal_rate": nominal,
-            "subsidy_rate": subsidy,
-            "borrower_rate": nominal - subsidy,
-            "guarantee_fee_subsidy_ratio": _decimal(f.fee_ratio),
-            "guarantee_fee_subsidy_cap": f.fee_cap,
-            "max_term_months": f.max_term,
-            "max_grace_months": f.max_grace,
-            "limit_amount": f.limit,
-            "representative_residence": business["representative_residence"],
-            "chokai_member": member,
-        }
-    elif name == N.GUARANTEE:
-        changes["approved_amount"] = value.approved_amount
-        changes["guarantee_fee"] = value.guarantee_fee
-    elif name == N.EXECUTE:
-        rate = value.nominal_rate
-        subsidy = cols["subsidy_rate"] or Decimal(0)
-        changes |= {
-            "executed_on": on,
-            "executed_amount": value.executed_amount,
-            "term_months": value.term_months,
-            "grace_months": value.grace_months,
-            "nominal_rate": rate,
-            "borrower_rate": rate - subsidy if rate is not None else None,
-        }
-    if step.target in TERMINAL:
-        changes["closed_on"] = on
-        changes["close_reason"] = normalize_lines(value.reason)
-    if name == N.SUBROGATE and cols["subsidy_stopped_on"] is None:
-        changes["subsidy_stopped_on"] = on
-        changes["subsidy_stop_reason"] = SubsidyStopReason.SUBROGATED.value
-    return changes
+    """What LoanService sets for this step (the same ``case_changes``), from plain rows."""
+    return case_changes(
+        value,
+        referral=_referral(value, terms, business) if value.step == N.REFER else {},
+        subsidy_rate=cols["subsidy_rate"],
+        subsidy_stopped=cols["subsidy_stopped_on"] is not None,
+    )
+
+
+def _referral(value: StepInput, terms: _Terms | None, business: dict[str, Any]) -> dict[str, Any]:
+    """The terms snapshot a referral takes (LoanService._referral, from plain rows)."""
+    assert terms is not None  # check_step refused the step otherwise
+    f = terms.figures
+    nominal = Decimal(f.nominal)
+    resident = business["representative_residence"] == "resident"
+    member = bool(business["chokai_name"] or business.get("street_association_id"))
+    subsidy = Decimal(f.resident if resident else f.general)
+    if member and f.bonus:
+        subsidy = min(subsidy + Decimal(f.bonus), nominal)
+    return {
+        "referral_number": normalize(value.referral_number),
+        "referral_amount": value.referral_amount,
+        "referred_on": value.occurred_on,
+        "bank_id": value.bank_id,
+        "branch_id": value.branch_id,
+        "terms_id": terms.id,
+        "nominal_rate": nominal,
+        "subsidy_rate": subsidy,
+        "borrower_rate": nominal - subsidy,
+        "guarantee_fee_subsidy_ratio": _decimal(f.fee_ratio),
+        "guarantee_fee_subsidy_cap": f.fee_cap,
+        "max_term_months": f.max_term,
+        "max_grace_months": f.max_grace,
+        "limit_amount": f.limit,
+        "representative_residence": business["representative_residence"],
+        "chokai_member": member,
+    }
 
 
 def _json_value(value: object) -> object:

@@ -37,6 +37,7 @@ from consult_desk.domain.errors import Conflict, FieldError, NotFound, Validatio
 from consult_desk.domain.fiscal import fiscal_year_range, japan_today
 from consult_desk.domain.loans import (
     ACTIVE_LOAN,
+    ELIGIBILITY_FIELDS,
     REFERRED_PENDING,
     STEPS,
     TERMINAL,
@@ -962,6 +963,25 @@ def check_case_step(session: Session, case: LoanCase, value: StepInput, today: d
 def step_changes(session: Session, case: LoanCase, value: StepInput) -> dict[str, Any]:
     """The case fields a checked step sets (status and its day, the step's own fields, the
     terms snapshot at referral, closing for an exit)."""
+    referral = LoanService._referral(session, case, value) if value.step == StepName.REFER else {}
+    return case_changes(
+        value,
+        referral=referral,
+        subsidy_rate=case.subsidy_rate,
+        subsidy_stopped=case.subsidy_stopped_on is not None,
+    )
+
+
+def case_changes(
+    value: StepInput,
+    *,
+    referral: dict[str, Any],
+    subsidy_rate: Decimal | None,
+    subsidy_stopped: bool,
+) -> dict[str, Any]:
+    """``step_changes`` given what it reads from the database: the referral's terms snapshot
+    (for a referral), the case's subsidy rate and whether its subsidy has stopped. The demo
+    builder, which keeps cases as plain rows, calls it too."""
     step = STEPS[value.step]
     on = value.occurred_on
     changes: dict[str, Any] = {"status": step.target.value, "status_since": on}
@@ -975,22 +995,16 @@ def step_changes(session: Session, case: LoanCase, value: StepInput) -> dict[str
         if value.requested_amount is not None:
             changes["requested_amount"] = value.requested_amount
     elif name == StepName.START_REVIEW:
-        for field_name in (
-            "eligible_in_ward_year",
-            "eligible_head_office",
-            "eligible_taxes_paid",
-            "eligible_no_virtual_office",
-            "eligible_industry_covered",
-        ):
+        for field_name in ELIGIBILITY_FIELDS:
             changes[field_name] = getattr(value, field_name)
     elif name == StepName.REFER:
-        changes |= LoanService._referral(session, case, value)
+        changes |= referral
     elif name == StepName.GUARANTEE:
         changes["approved_amount"] = value.approved_amount
         changes["guarantee_fee"] = value.guarantee_fee
     elif name == StepName.EXECUTE:
         rate = value.nominal_rate
-        subsidy = case.subsidy_rate or Decimal(0)
+        subsidy = subsidy_rate or Decimal(0)
         changes |= {
             "executed_on": on,
             "executed_amount": value.executed_amount,
@@ -1002,7 +1016,7 @@ def step_changes(session: Session, case: LoanCase, value: StepInput) -> dict[str
     if step.target in TERMINAL:
         changes["closed_on"] = on
         changes["close_reason"] = normalize_lines(value.reason)
-    if name == StepName.SUBROGATE and case.subsidy_stopped_on is None:
+    if name == StepName.SUBROGATE and not subsidy_stopped:
         changes["subsidy_stopped_on"] = on
         changes["subsidy_stop_reason"] = SubsidyStopReason.SUBROGATED.value
     return changes
